@@ -1,0 +1,101 @@
+"""`flask seed`: load a region's seed data files (the region is data, not code)."""
+
+import json
+from pathlib import Path
+
+import click
+import marshmallow as ma
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
+
+from api.extensions import db
+from api.models import Company, Event, Municipality, Spearhead
+from api.resources import records
+from api.resources.companies import routes as companies
+from api.resources.companies.schemas import CompanySchema
+from api.resources.events import routes as events
+from api.resources.events.schemas import EventSchema
+from api.resources.municipalities.schemas import MunicipalitySchema
+from api.resources.spearheads import routes as spearheads
+from api.resources.spearheads.schemas import SpearheadSchema
+
+SEED_ROOT = Path(__file__).resolve().parent.parent / "seed"
+
+
+class SeedError(click.ClickException):
+    pass
+
+
+def _read(region_dir: Path, name: str) -> list[dict]:
+    path = region_dir / f"{name}.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+
+
+def _spearhead_ids(slugs: list[str]) -> list[str]:
+    found = dict(db.session.execute(select(Spearhead.slug, Spearhead.id).where(Spearhead.slug.in_(slugs))).all())
+    missing = sorted(set(slugs) - set(found))
+    if missing:
+        raise SeedError(f"unknown spearhead slugs: {', '.join(missing)}")
+    return [found[slug] for slug in slugs]
+
+
+def _load(schema: ma.Schema, record: dict, what: str) -> dict:
+    try:
+        return schema.load(record)
+    except ma.ValidationError as error:
+        raise SeedError(f"{what}: {error.normalized_messages()}") from error
+
+
+def _add(model, values: dict, what: str) -> None:
+    try:
+        records.save(model(**values), created=True)
+    except HTTPException as error:
+        db.session.rollback()
+        raise SeedError(f"{what}: {getattr(error, 'data', {}).get('errors') or error.description}") from error
+
+
+def seed_region(region_dir: Path) -> dict[str, int]:
+    """Add the records of a region that are missing; records already present are left as they are."""
+    added = {"municipalities": 0, "spearheads": 0, "companies": 0, "events": 0}
+
+    for record in _read(region_dir, "municipalities"):
+        if db.session.get(Municipality, record["code"]) is None:
+            _add(Municipality, _load(MunicipalitySchema(), record, f"municipality {record['code']}"), record["code"])
+            added["municipalities"] += 1
+
+    for record in _read(region_dir, "spearheads"):
+        if db.session.scalar(select(Spearhead.id).where(Spearhead.slug == record["slug"])) is None:
+            values = spearheads.model_values(_load(SpearheadSchema(), record, f"spearhead {record['slug']}"))
+            _add(Spearhead, values, record["slug"])
+            added["spearheads"] += 1
+
+    for record in _read(region_dir, "companies"):
+        if db.session.scalar(select(Company.id).where(Company.business_id == record["business_id"])) is None:
+            record = {**record, "spearheads": _spearhead_ids(record.get("spearheads", []))}
+            values = companies.model_values(_load(CompanySchema(), record, f"company {record['business_id']}"))
+            _add(Company, values, record["business_id"])
+            added["companies"] += 1
+
+    for record in _read(region_dir, "events"):
+        event_id = record["id"]
+        if db.session.get(Event, event_id) is None:
+            fields = {key: value for key, value in record.items() if key != "id"}
+            fields["spearheads"] = _spearhead_ids(fields.get("spearheads", []))
+            values = events.model_values(_load(EventSchema(), fields, f"event {event_id}"))
+            _add(Event, {**values, "id": event_id}, f"event {event_id}")
+            added["events"] += 1
+    return added
+
+
+@click.command("seed")
+@click.option("--region", help="Directory name under api/seed/ (default: SEED_REGION).")
+@with_appcontext
+def seed_command(region: str | None) -> None:
+    """Load the region's seed data; running it again adds only what is missing."""
+    region_dir = SEED_ROOT / (region or current_app.config["SEED_REGION"])
+    if not region_dir.is_dir():
+        raise SeedError(f"no seed data at {region_dir}")
+    added = seed_region(region_dir)
+    click.echo("Seeded " + ", ".join(f"{count} {kind}" for kind, count in added.items()) + ".")

@@ -1,0 +1,43 @@
+"""Settings read from the environment, one class per environment."""
+
+import os
+from pathlib import Path
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+
+def _env_list(name: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
+class Config:
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'directory.sqlite3'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Bodies over 1 MiB answer 413; the import endpoint raises its own limit.
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    IMPORT_MAX_CONTENT_LENGTH = 50 * 1024 * 1024
+    SEED_REGION = os.environ.get("SEED_REGION", "saarijarvi-viitasaari")
+
+    CORS_ORIGINS = _env_list("CORS_ORIGINS")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_ANONYMOUS = os.environ.get("RATELIMIT_ANONYMOUS", "600/minute")
+    RATELIMIT_PARTNER = os.environ.get("RATELIMIT_PARTNER", "6000/minute")
+    RATELIMIT_EDITOR = os.environ.get("RATELIMIT_EDITOR", "3000/minute")
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+
+    API_TITLE = "Saarijärvi–Viitasaari business directory API"
+    API_VERSION = "1.0.0"
+    OPENAPI_VERSION = "3.1.0"
+    OPENAPI_URL_PREFIX = "/api"
+    OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "docs"
+    OPENAPI_SWAGGER_UI_URL = "/api/assets/swagger-ui/"
+    OPENAPI_REDOC_PATH = "redoc"
+    OPENAPI_REDOC_URL = "/api/assets/redoc/redoc.standalone.js"
+    OPENAPI_SWAGGER_UI_CONFIG = {"deepLinking": True, "persistAuthorization": True}
+
+
+class TestConfig(Config):
+    TESTING = True

@@ -1,0 +1,32 @@
+"""Engine settings per backend: SQLite in WAL mode with write transactions that take the lock up front."""
+
+from flask import has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def configure_sqlite(engine: Engine) -> None:
+    """Several gunicorn workers may share one SQLite file.
+
+    WAL lets readers work beside a writer, and the busy timeout makes a writer wait its turn.
+    A write request begins with BEGIN IMMEDIATE: a deferred transaction that reads and then
+    writes would fail at once with SQLITE_BUSY once another worker has committed in between.
+    """
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # let SQLAlchemy's "begin" event issue BEGIN
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection):
+        reading = has_request_context() and request.method in SAFE_METHODS
+        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")

@@ -1,0 +1,11 @@
+"""Unbound extension instances, bound to the app in create_app()."""
+
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+
+from api.models.base import Base
+from api.smorest import Api
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+api = Api()

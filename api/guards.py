@@ -1,0 +1,32 @@
+"""Checks every API request passes before it reaches a view: media type, NUL bytes, body limits."""
+
+from flask import Flask, current_app, request
+from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+JSON_MEDIA_TYPES = frozenset({"application/json", "application/merge-patch+json"})
+
+
+def _view_class():
+    view = current_app.view_functions.get(request.endpoint)
+    return getattr(view, "view_class", None)
+
+
+def check_request() -> None:
+    if "\x00" in request.full_path or "%00" in request.query_string.decode("latin-1"):
+        raise BadRequest("NUL characters are not allowed in the URL.")
+    if request.method not in BODY_METHODS or request.endpoint is None:
+        return
+    view_class = _view_class()
+    accepted = getattr(view_class, "body_media_types", JSON_MEDIA_TYPES)
+    if request.mimetype not in accepted:
+        raise UnsupportedMediaType(
+            f"Send the body as {' or '.join(sorted(accepted))} (got {request.mimetype or 'no Content-Type'})."
+        )
+    limit = getattr(view_class, "max_body_bytes", None)
+    if limit:
+        request.max_content_length = limit
+
+
+def register_guards(app: Flask) -> None:
+    app.before_request(check_request)

@@ -1,0 +1,66 @@
+"""JSON in and out with orjson; request bodies nested deeper than the limit are refused."""
+
+from datetime import date, datetime
+
+import orjson
+from flask import Request
+from flask.json.provider import JSONProvider
+from werkzeug.exceptions import BadRequest
+
+MAX_DEPTH = 64
+
+
+class TooDeeplyNested(ValueError):
+    pass
+
+
+def _check_depth(document) -> None:
+    # Iterative walk: recursion would itself overflow on the documents it must refuse.
+    stack = [(document, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        if depth > MAX_DEPTH:
+            raise TooDeeplyNested(f"JSON nested deeper than {MAX_DEPTH} levels.")
+        stack.extend((child, depth + 1) for child in children)
+
+
+def loads(data: bytes | str):
+    """Parse JSON (orjson raises ValueError on invalid UTF-8, NaN and the like)."""
+    document = orjson.loads(data)
+    _check_depth(document)
+    return document
+
+
+def _default(value):
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def dumps(value) -> bytes:
+    return orjson.dumps(value, default=_default)
+
+
+class OrjsonProvider(JSONProvider):
+    mimetype = "application/json"
+
+    def dumps(self, obj, **kwargs) -> str:
+        return dumps(obj).decode()
+
+    def loads(self, s, **kwargs):
+        return loads(s)
+
+    def response(self, *args, **kwargs):
+        payload = self._prepare_response_obj(args, kwargs)
+        return self._app.response_class(dumps(payload), mimetype=self.mimetype)
+
+
+class ApiRequest(Request):
+    def on_json_loading_failed(self, error: ValueError | None):
+        raise BadRequest(f"The body is not valid JSON: {error}." if error else "The body must be JSON.")

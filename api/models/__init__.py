@@ -1,0 +1,8 @@
+"""The stored records; importing this package registers every table with the metadata."""
+
+from api.models.company import Company
+from api.models.event import Event
+from api.models.municipality import Municipality
+from api.models.spearhead import Spearhead
+
+__all__ = ["Company", "Event", "Municipality", "Spearhead"]

@@ -1,0 +1,33 @@
+"""Many-to-many link tables between companies, events, spearheads and municipalities."""
+
+from sqlalchemy import Column, ForeignKey, Table
+
+from api.models.base import Base
+
+company_spearheads = Table(
+    "company_spearheads",
+    Base.metadata,
+    Column("company_id", ForeignKey("companies.id", ondelete="CASCADE"), primary_key=True),
+    Column("spearhead_id", ForeignKey("spearheads.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+event_spearheads = Table(
+    "event_spearheads",
+    Base.metadata,
+    Column("event_id", ForeignKey("events.id", ondelete="CASCADE"), primary_key=True),
+    Column("spearhead_id", ForeignKey("spearheads.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+event_municipalities = Table(
+    "event_municipalities",
+    Base.metadata,
+    Column("event_id", ForeignKey("events.id", ondelete="CASCADE"), primary_key=True),
+    Column("municipality_code", ForeignKey("municipalities.code"), primary_key=True, index=True),
+)
+
+spearhead_municipalities = Table(
+    "spearhead_municipalities",
+    Base.metadata,
+    Column("spearhead_id", ForeignKey("spearheads.id", ondelete="CASCADE"), primary_key=True),
+    Column("municipality_code", ForeignKey("municipalities.code"), primary_key=True, index=True),
+)

@@ -1,0 +1,48 @@
+"""A company in the directory."""
+
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from api.models.associations import company_spearheads
+from api.models.base import JSONDocument, Base, LocalizedText, RecordMixin, localized, new_id
+from api.models.spearhead import Spearhead
+
+
+class Company(RecordMixin, Base):
+    __tablename__ = "companies"
+    __table_args__ = (
+        # Business IDs are unique among companies that are not deleted.
+        Index(
+            "uq_companies_business_id_live",
+            "business_id",
+            unique=True,
+            sqlite_where=text("deleted_at IS NULL"),
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
+        Index("ix_companies_sync", "updated_at", "id"),
+        Index("ix_companies_municipality_name", "municipality", "name"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    business_id: Mapped[str] = mapped_column(String(9))
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    description: Mapped[LocalizedText] = localized("description", None)
+    industry_code: Mapped[str | None] = mapped_column(String(5), index=True)
+    industry_code_set: Mapped[str | None] = mapped_column(String(20))
+    municipality: Mapped[str | None] = mapped_column(ForeignKey("municipalities.code"))
+    street_address: Mapped[str | None] = mapped_column(String(200))
+    postal_code: Mapped[str | None] = mapped_column(String(5))
+    post_office: Mapped[str | None] = mapped_column(String(200))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    website: Mapped[str | None] = mapped_column(String(2000))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    size_class: Mapped[str | None] = mapped_column(String(10))
+    founded_year: Mapped[int | None] = mapped_column(Integer)
+    tags: Mapped[list] = mapped_column(JSONDocument, default=list)
+    growth_seeking: Mapped[bool] = mapped_column(Boolean, default=False)
+    international: Mapped[bool] = mapped_column(Boolean, default=False)
+    spearheads: Mapped[list[Spearhead]] = relationship(
+        secondary=company_spearheads, lazy="selectin", order_by=Spearhead.priority
+    )

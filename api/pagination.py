@@ -1,0 +1,125 @@
+"""List arguments shared by every collection: paging, sorting and incremental sync."""
+
+import math
+from dataclasses import dataclass
+
+import marshmallow as ma
+import orjson
+from flask import request, url_for
+from sqlalchemy import Select, func, select
+
+from api.extensions import db
+from api.smorest import Schema
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+MAX_PAGE = 1_000_000
+
+
+@dataclass(frozen=True)
+class SortKey:
+    field: str
+    descending: bool
+
+
+class Sort(ma.fields.String):
+    """`sort=-updated_at,name`: a comma list of the allowed fields, `-` for descending."""
+
+    def __init__(self, allowed: tuple[str, ...], **kwargs):
+        self.allowed = allowed
+        description = f"Comma list of {', '.join(allowed)}; prefix `-` for descending."
+        super().__init__(metadata={"description": description, "example": f"-{allowed[0]}"}, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        keys = []
+        for part in super()._deserialize(value, attr, data, **kwargs).split(","):
+            name = part.strip().removeprefix("-")
+            if name not in self.allowed:
+                raise ma.ValidationError(f"Cannot sort by '{name}'; sortable: {', '.join(self.allowed)}.")
+            keys.append(SortKey(name, part.strip().startswith("-")))
+        return keys
+
+
+class ListArgsSchema(Schema):
+    page = ma.fields.Integer(
+        load_default=1,
+        validate=ma.validate.Range(min=1, max=MAX_PAGE),
+        metadata={"description": "1-based page number."},
+    )
+    page_size = ma.fields.Integer(
+        load_default=DEFAULT_PAGE_SIZE,
+        validate=ma.validate.Range(min=1, max=MAX_PAGE_SIZE),
+        metadata={"description": f"Items per page, at most {MAX_PAGE_SIZE} (more is a 422, not clipped)."},
+    )
+    updated_since = ma.fields.AwareDateTime(
+        metadata={
+            "description": "RFC 3339; only records with `updated_at` at or after it (inclusive). "
+            "Sync loop: keep the largest `updated_at` seen, ask again from it, drop duplicates by id."
+        }
+    )
+    include_deleted = ma.fields.Boolean(
+        load_default=False,
+        metadata={"description": "Also return tombstones `{id, deleted_at, updated_at}` of deleted records."},
+    )
+
+
+PAGINATION_HEADERS = {
+    "X-Pagination": {
+        "description": "JSON: total, total_pages, first_page, last_page, page, previous_page, next_page.",
+        "schema": {"type": "string"},
+        "example": '{"total": 42, "total_pages": 3, "first_page": 1, "last_page": 3, "page": 2, '
+        '"previous_page": 1, "next_page": 3}',
+    },
+    "Link": {
+        "description": "RFC 8288 links with rel first, prev, next, last.",
+        "schema": {"type": "string"},
+    },
+    "ETag": {"description": "Strong validator of this page.", "schema": {"type": "string"}},
+}
+
+
+@dataclass
+class Page:
+    items: list
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def total_pages(self) -> int:
+        return math.ceil(self.total / self.page_size)
+
+    def metadata(self) -> dict:
+        meta = {"total": self.total, "total_pages": self.total_pages}
+        if self.total:
+            meta.update(first_page=1, last_page=self.total_pages, page=self.page)
+            if self.page > 1:
+                meta["previous_page"] = min(self.page - 1, self.total_pages)
+            if self.page < self.total_pages:
+                meta["next_page"] = self.page + 1
+        return meta
+
+    def links(self) -> str:
+        targets = {"first": 1, "last": max(self.total_pages, 1)}
+        if self.page > 1:
+            targets["prev"] = min(self.page - 1, max(self.total_pages, 1))
+        if self.page < self.total_pages:
+            targets["next"] = self.page + 1
+        args = request.args.to_dict(flat=False)
+        parts = []
+        for rel, number in targets.items():
+            args["page"] = [str(number)]
+            url = url_for(request.endpoint, **(request.view_args or {}), **args)
+            parts.append(f'<{url}>; rel="{rel}"')
+        return ", ".join(parts)
+
+    def headers(self) -> dict[str, str]:
+        return {"X-Pagination": orjson.dumps(self.metadata()).decode(), "Link": self.links()}
+
+
+def paginate(query: Select, args: dict) -> Page:
+    """Run one page of `query` and count the whole result."""
+    page, page_size = args["page"], args["page_size"]
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    items = db.session.scalars(query.limit(page_size).offset((page - 1) * page_size)).all()
+    return Page(list(items), total, page, page_size)

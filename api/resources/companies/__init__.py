@@ -1,0 +1,1 @@
+"""Companies of the directory."""

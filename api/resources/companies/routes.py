@@ -1,0 +1,135 @@
+"""Companies: /api/v1/companies and /api/v1/companies/{id}."""
+
+from flask import url_for
+from flask.views import MethodView
+from sqlalchemy import ColumnElement, func, or_, select
+
+from api.domain.industry import CODE_SET
+from api.extensions import db
+from api.models import Company, Municipality, Spearhead
+from api.models.associations import company_spearheads
+from api.pagination import PAGINATION_HEADERS, SortKey, paginate
+from api.resources import records
+from api.resources.companies.schemas import CompanyQueryArgsSchema, CompanySchema
+from api.smorest import Blueprint
+
+blp = Blueprint("companies", __name__, url_prefix="/api/v1/companies", description="Companies of the region.")
+SORT_COLUMNS = {
+    "name": Company.name,
+    "business_id": Company.business_id,
+    "municipality": Company.municipality,
+    "founded_year": Company.founded_year,
+    "created_at": Company.created_at,
+    "updated_at": Company.updated_at,
+}
+
+
+def get_company(company_id: str) -> Company:
+    query = records.visible(select(Company), Company).where(Company.id == company_id, Company.deleted_at.is_(None))
+    return records.get_or_404(query, f"No company has the id {company_id}.")
+
+
+def has_tag(tag: str) -> ColumnElement[bool]:
+    if db.engine.dialect.name == "postgresql":
+        return Company.tags.op("?")(tag)
+    each = func.json_each(Company.tags).table_valued("value")
+    return select(1).select_from(each).where(each.c.value == tag).exists()
+
+
+def in_spearhead(id_or_slug: str) -> ColumnElement[bool]:
+    linked = (
+        select(company_spearheads.c.company_id)
+        .join(Spearhead, Spearhead.id == company_spearheads.c.spearhead_id)
+        .where(or_(Spearhead.id == id_or_slug, Spearhead.slug == id_or_slug))
+    )
+    return Company.id.in_(linked)
+
+
+def filtered(args: dict):
+    query = records.list_query(Company, args, SORT_COLUMNS, [SortKey("name", False)])
+    if "municipality" in args:
+        query = query.where(Company.municipality.in_(args["municipality"]))
+    if "industry" in args:
+        query = query.where(Company.industry_code.startswith(args["industry"], autoescape=True))
+    if "spearhead" in args:
+        query = query.where(in_spearhead(args["spearhead"]))
+    if "tag" in args:
+        query = query.where(has_tag(args["tag"]))
+    for name in ("size_class", "growth_seeking", "international", "business_id", "status"):
+        if name in args:
+            query = query.where(getattr(Company, name) == args[name])
+    return query
+
+
+def model_values(data: dict) -> dict:
+    if data["municipality"] is not None:
+        records.resolve(Municipality, Municipality.code, [data["municipality"]], "municipality")
+    data["spearheads"] = records.resolve(Spearhead, Spearhead.id, data["spearheads"], "spearheads")
+    data["industry_code_set"] = CODE_SET if data["industry_code"] else None
+    return data
+
+
+def _check_business_id_free(business_id: str, company_id: str | None = None) -> None:
+    query = select(Company.id).where(Company.business_id == business_id, Company.deleted_at.is_(None))
+    if db.session.scalars(query).first() not in (None, company_id):
+        records.conflict("business_id", f"A company with the Business ID {business_id} is already listed.")
+
+
+@blp.route("")
+class CompaniesViews(MethodView):
+    @blp.arguments(CompanyQueryArgsSchema, location="query")
+    @blp.response(200, CompanySchema(many=True), headers=PAGINATION_HEADERS)
+    @blp.errors(304)
+    def get(self, args):
+        """List companies"""
+        return records.read_page(paginate(filtered(args), args))
+
+    @blp.arguments(CompanySchema)
+    @blp.response(201, CompanySchema)
+    @blp.errors(409)
+    def post(self, data):
+        """Add a company"""
+        _check_business_id_free(data["business_id"])
+        company = records.save(Company(**model_values(data)), created=True)
+        return records.created(company, url_for("companies.CompaniesByIdViews", company_id=company.id))
+
+
+@blp.route("/<company_id>")
+class CompaniesByIdViews(MethodView):
+    @blp.response(200, CompanySchema)
+    @blp.errors(304, 404)
+    def get(self, company_id):
+        """Get a company"""
+        return records.read_record(get_company(company_id))
+
+    @blp.arguments(CompanySchema)
+    @blp.response(200, CompanySchema)
+    @blp.errors(404, 409, 412, 428)
+    def put(self, data, company_id):
+        """Replace a company"""
+        company = get_company(company_id)
+        records.check_writable(company)
+        return _update(company, data)
+
+    @blp.arguments(CompanySchema(partial=True), content_type="application/merge-patch+json")
+    @blp.response(200, CompanySchema)
+    @blp.errors(404, 409, 412, 428)
+    def patch(self, _patch, company_id):
+        """Update a company (JSON merge patch)"""
+        company = get_company(company_id)
+        records.check_writable(company)
+        return _update(company, records.load_merged(CompanySchema(), company))
+
+    @blp.response(204)
+    @blp.errors(404, 412, 428)
+    def delete(self, company_id):
+        """Delete a company (soft: it leaves reads, a tombstone stays for sync)"""
+        company = get_company(company_id)
+        records.check_writable(company)
+        records.soft_delete(company)
+
+
+def _update(company: Company, data: dict) -> Company:
+    _check_business_id_free(data["business_id"], company.id)
+    records.assign(company, model_values(data))
+    return records.save_update(company)

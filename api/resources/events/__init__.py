@@ -1,0 +1,1 @@
+"""Events such as workshops."""

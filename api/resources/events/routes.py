@@ -1,0 +1,125 @@
+"""Events: /api/v1/events and /api/v1/events/{id}."""
+
+from flask import url_for
+from flask.views import MethodView
+from sqlalchemy import func, or_, select
+
+from api.models import Company, Event, Municipality, Spearhead
+from api.models.associations import event_municipalities, event_spearheads
+from api.models.base import utcnow
+from api.pagination import PAGINATION_HEADERS, SortKey, paginate
+from api.resources import records
+from api.resources.events.schemas import EventQueryArgsSchema, EventSchema
+from api.smorest import Blueprint
+
+blp = Blueprint("events", __name__, url_prefix="/api/v1/events", description="Events such as strategy workshops; times in Europe/Helsinki.")
+SORT_COLUMNS = {
+    "start_time": Event.start_time,
+    "end_time": Event.end_time,
+    "registration_deadline": Event.registration_deadline,
+    "created_at": Event.created_at,
+    "updated_at": Event.updated_at,
+}
+
+
+def get_event(event_id: str) -> Event:
+    query = records.visible(select(Event), Event).where(Event.id == event_id, Event.deleted_at.is_(None))
+    return records.get_or_404(query, f"No event has the id {event_id}.")
+
+
+def in_spearhead(id_or_slug: str):
+    linked = (
+        select(event_spearheads.c.event_id)
+        .join(Spearhead, Spearhead.id == event_spearheads.c.spearhead_id)
+        .where(or_(Spearhead.id == id_or_slug, Spearhead.slug == id_or_slug))
+    )
+    return Event.id.in_(linked)
+
+
+def filtered(args: dict):
+    query = records.list_query(Event, args, SORT_COLUMNS, [SortKey("start_time", False)])
+    now = utcnow()
+    if "start" in args:
+        query = query.where(Event.end_time >= args["start"])
+    if "end" in args:
+        query = query.where(Event.start_time <= args["end"])
+    if args.get("upcoming") is not None:
+        query = query.where((Event.end_time >= now) if args["upcoming"] else (Event.end_time < now))
+    if args.get("registration_open") is not None:
+        closes = func.coalesce(Event.registration_deadline, Event.start_time)
+        query = query.where((closes > now) if args["registration_open"] else (closes <= now))
+    if "municipality" in args:
+        query = query.where(
+            Event.id.in_(
+                select(event_municipalities.c.event_id).where(event_municipalities.c.municipality_code.in_(args["municipality"]))
+            )
+        )
+    if "spearhead" in args:
+        query = query.where(in_spearhead(args["spearhead"]))
+    for name in ("is_online", "event_status", "status"):
+        if name in args:
+            query = query.where(getattr(Event, name) == args[name])
+    return query
+
+
+def model_values(data: dict) -> dict:
+    data["municipalities"] = records.resolve(Municipality, Municipality.code, data["municipalities"], "municipalities")
+    data["spearheads"] = records.resolve(Spearhead, Spearhead.id, data["spearheads"], "spearheads")
+    company_id = (data["organizer"] or {}).get("company_id")
+    if company_id:
+        records.resolve(Company, Company.id, [company_id], "organizer.company_id")
+    return data
+
+
+@blp.route("")
+class EventsViews(MethodView):
+    @blp.arguments(EventQueryArgsSchema, location="query")
+    @blp.response(200, EventSchema(many=True), headers=PAGINATION_HEADERS)
+    @blp.errors(304)
+    def get(self, args):
+        """List events (soonest first)"""
+        return records.read_page(paginate(filtered(args), args))
+
+    @blp.arguments(EventSchema)
+    @blp.response(201, EventSchema)
+    def post(self, data):
+        """Add an event"""
+        event = records.save(Event(**model_values(data)), created=True)
+        return records.created(event, url_for("events.EventsByIdViews", event_id=event.id))
+
+
+@blp.route("/<event_id>")
+class EventsByIdViews(MethodView):
+    @blp.response(200, EventSchema)
+    @blp.errors(304, 404)
+    def get(self, event_id):
+        """Get an event"""
+        return records.read_record(get_event(event_id))
+
+    @blp.arguments(EventSchema)
+    @blp.response(200, EventSchema)
+    @blp.errors(404, 412, 428)
+    def put(self, data, event_id):
+        """Replace an event"""
+        event = get_event(event_id)
+        records.check_writable(event)
+        records.assign(event, model_values(data))
+        return records.save_update(event)
+
+    @blp.arguments(EventSchema(partial=True), content_type="application/merge-patch+json")
+    @blp.response(200, EventSchema)
+    @blp.errors(404, 412, 428)
+    def patch(self, _patch, event_id):
+        """Update an event (JSON merge patch)"""
+        event = get_event(event_id)
+        records.check_writable(event)
+        records.assign(event, model_values(records.load_merged(EventSchema(), event)))
+        return records.save_update(event)
+
+    @blp.response(204)
+    @blp.errors(404, 412, 428)
+    def delete(self, event_id):
+        """Delete an event (soft: it leaves reads, a tombstone stays for sync)"""
+        event = get_event(event_id)
+        records.check_writable(event)
+        records.soft_delete(event)

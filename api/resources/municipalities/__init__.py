@@ -1,0 +1,1 @@
+"""Municipalities of the region."""

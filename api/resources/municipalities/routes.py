@@ -1,0 +1,96 @@
+"""Municipalities: /api/v1/municipalities and /api/v1/municipalities/{code}."""
+
+from flask import url_for
+from flask.views import MethodView
+from sqlalchemy import or_, select
+
+from api.extensions import db
+from api.models import Municipality
+from api.pagination import PAGINATION_HEADERS, SortKey, paginate
+from api.resources import records
+from api.resources.municipalities.schemas import MunicipalityQueryArgsSchema, MunicipalitySchema
+from api.smorest import Blueprint
+
+blp = Blueprint(
+    "municipalities",
+    __name__,
+    url_prefix="/api/v1/municipalities",
+    description="The region's municipalities, keyed by their Statistics Finland code.",
+)
+columns = Municipality.__table__.c
+SORT_COLUMNS = {
+    "code": columns.code,
+    "name": columns.name_fi,
+    "population": columns.population,
+    "area_km2": columns.area_km2,
+    "created_at": columns.created_at,
+    "updated_at": columns.updated_at,
+}
+
+
+def _get(code: str) -> Municipality:
+    query = records.visible(select(Municipality), Municipality).where(
+        Municipality.code == code, Municipality.deleted_at.is_(None)
+    )
+    return records.get_or_404(query, f"No municipality has the code {code}.")
+
+
+def _check_code(data: dict, code: str) -> None:
+    if data["code"] != code:
+        records.invalid("code", "A municipality's code cannot change.")
+
+
+@blp.route("")
+class MunicipalitiesViews(MethodView):
+    @blp.arguments(MunicipalityQueryArgsSchema, location="query")
+    @blp.response(200, MunicipalitySchema(many=True), headers=PAGINATION_HEADERS)
+    @blp.errors(304)
+    def get(self, args):
+        """List municipalities"""
+        query = records.list_query(Municipality, args, SORT_COLUMNS, [SortKey("code", False)])
+        if "q" in args:
+            pattern = f"%{args['q']}%"
+            query = query.where(or_(columns.name_fi.ilike(pattern), columns.name_sv.ilike(pattern), columns.name_en.ilike(pattern)))
+        return records.read_page(paginate(query, args))
+
+    @blp.arguments(MunicipalitySchema)
+    @blp.response(201, MunicipalitySchema)
+    @blp.errors(409)
+    def post(self, data):
+        """Add a municipality"""
+        if db.session.get(Municipality, data["code"]) is not None:
+            records.conflict("code", f"A municipality with the code {data['code']} exists already.")
+        municipality = records.save(Municipality(**data), created=True)
+        return records.created(municipality, url_for("municipalities.MunicipalitiesByCodeViews", code=municipality.code))
+
+
+@blp.route("/<code>")
+class MunicipalitiesByCodeViews(MethodView):
+    @blp.response(200, MunicipalitySchema)
+    @blp.errors(304, 404)
+    def get(self, code):
+        """Get a municipality"""
+        return records.read_record(_get(code))
+
+    @blp.arguments(MunicipalitySchema)
+    @blp.response(200, MunicipalitySchema)
+    @blp.errors(404, 412, 428)
+    def put(self, data, code):
+        """Replace a municipality"""
+        municipality = _get(code)
+        records.check_writable(municipality)
+        _check_code(data, code)
+        records.assign(municipality, data)
+        return records.save_update(municipality)
+
+    @blp.arguments(MunicipalitySchema(partial=True), content_type="application/merge-patch+json")
+    @blp.response(200, MunicipalitySchema)
+    @blp.errors(404, 412, 428)
+    def patch(self, _patch, code):
+        """Update a municipality (JSON merge patch)"""
+        municipality = _get(code)
+        records.check_writable(municipality)
+        data = records.load_merged(MunicipalitySchema(), municipality)
+        _check_code(data, code)
+        records.assign(municipality, data)
+        return records.save_update(municipality)

@@ -1,0 +1,155 @@
+"""Operations every resource shares: visibility, lookup, merge patch, save and soft delete."""
+
+from typing import Any
+
+import marshmallow as ma
+from flask import abort, request
+from flask_smorest import abort as abort_with
+from sqlalchemy import Select, select
+from sqlalchemy.orm import InstrumentedAttribute
+
+from api.auth import sees_drafts, view_name
+from api.conditional import answer_304_if_fresh, make_etag, require_if_match
+from api.extensions import db
+from api.models.base import utcnow
+from api.pagination import Page, SortKey
+
+
+def visible(query: Select, model) -> Select:
+    """Hide drafts from readers who may not see them."""
+    return query if sees_drafts() else query.where(model.status == "published")
+
+
+def list_query(model, args: dict, sort_columns: dict[str, InstrumentedAttribute], default_sort: list[SortKey]) -> Select:
+    """The base query of a list: visibility, tombstones, `updated_since`, sort."""
+    query = visible(select(model), model)
+    if not args["include_deleted"]:
+        query = query.where(model.deleted_at.is_(None))
+    if "updated_since" in args:
+        query = query.where(model.updated_at >= args["updated_since"])
+    keys = args.get("sort") or (
+        [SortKey("updated_at", False)] if "updated_since" in args else default_sort
+    )
+    order = [sort_columns[key.field].desc() if key.descending else sort_columns[key.field] for key in keys]
+    # The primary key breaks ties, so paging is stable while records change.
+    return query.order_by(*order, *model.__mapper__.primary_key)
+
+
+def get_or_404(query: Select, description: str):
+    record = db.session.scalars(query).first()
+    if record is None:
+        abort(404, description)
+    return record
+
+
+def record_etag(record) -> str:
+    primary_key = record.__mapper__.primary_key_from_instance(record)
+    return make_etag(type(record).__name__, *primary_key, record.version, view_name())
+
+
+def list_etag(page: Page) -> str:
+    keys = [(item.__mapper__.primary_key_from_instance(item), item.version) for item in page.items]
+    return make_etag(request.full_path, view_name(), page.total, keys)
+
+
+def read_record(record) -> tuple[Any, int, dict]:
+    """Answer a GET of one record: 304 when the client's copy is current."""
+    etag = record_etag(record)
+    answer_304_if_fresh(etag)
+    return record, 200, {"ETag": f'"{etag}"'}
+
+
+def read_page(page: Page) -> tuple[list, int, dict]:
+    etag = list_etag(page)
+    answer_304_if_fresh(etag)
+    return page.items, 200, {**page.headers(), "ETag": f'"{etag}"'}
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7396: objects merge recursively, null removes, anything else replaces."""
+    if not isinstance(patch, dict):
+        return patch
+    merged = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = merge_patch(merged.get(key), value)
+    return merged
+
+
+def invalid(field: str, message: str):
+    """Answer 422 naming one field, as schema validation does."""
+    abort_with(422, message=f"The request has invalid fields: {field}.", errors={field: [message]})
+
+
+def conflict(field: str, message: str):
+    abort_with(409, message=message, errors={field: [message]})
+
+
+def created(record, location: str) -> tuple[Any, int, dict]:
+    """Answer a POST: 201 with the new record, its Location and its ETag."""
+    return record, 201, {"Location": location, "ETag": f'"{record_etag(record)}"'}
+
+
+def load_merged(schema: ma.Schema, record) -> dict:
+    """Apply the request's JSON merge patch to the record's writable fields and validate the result."""
+    patch = request.get_json()
+    if not isinstance(patch, dict):
+        invalid("_body", "A merge patch is a JSON object.")
+    current = {
+        name: value
+        for name, value in schema.dump(record).items()
+        if name in schema.load_fields and value is not None
+    }
+    try:
+        return schema.load(merge_patch(current, patch))
+    except ma.ValidationError as error:
+        abort_with(422, messages={"json": error.normalized_messages()})
+
+
+def check_writable(record) -> None:
+    require_if_match(record_etag(record))
+
+
+def assign(record, values: dict) -> None:
+    for name, value in values.items():
+        setattr(record, name, value)
+
+
+def save(record, *, created: bool = False):
+    """Stamp and commit; the version column makes a concurrent write lose with a 412."""
+    now = utcnow()
+    if created:
+        record.created_at = now
+        db.session.add(record)
+    record.updated_at = now
+    db.session.commit()
+    return record
+
+
+def save_update(record) -> tuple[Any, int, dict]:
+    """Commit a PUT or PATCH and answer with the record and its new ETag."""
+    save(record)
+    return record, 200, {"ETag": f'"{record_etag(record)}"'}
+
+
+def soft_delete(record) -> None:
+    record.deleted_at = utcnow()
+    save(record)
+
+
+def resolve(model, key_column, keys: list[str], field: str) -> list:
+    """Turn the keys a client wrote into live records, or answer 422 naming the unknown ones."""
+    if not keys:
+        return []
+    found = {
+        getattr(record, key_column.key): record
+        for record in db.session.scalars(
+            select(model).where(key_column.in_(keys), model.deleted_at.is_(None))
+        )
+    }
+    unknown = [key for key in keys if key not in found]
+    if unknown:
+        invalid(field, f"Unknown: {', '.join(unknown)}.")
+    return [found[key] for key in keys]

@@ -1,0 +1,141 @@
+"""Spearheads: /api/v1/spearheads and /api/v1/spearheads/{id-or-slug}."""
+
+from flask import url_for
+from flask.views import MethodView
+from sqlalchemy import or_, select
+
+from api.extensions import db
+from api.models import Municipality, Spearhead
+from api.models.associations import spearhead_municipalities
+from api.pagination import PAGINATION_HEADERS, SortKey, paginate
+from api.resources import records
+from api.resources.companies import routes as companies
+from api.resources.companies.schemas import CompanyQueryArgsSchema, CompanySchema
+from api.resources.events import routes as events
+from api.resources.events.schemas import EventQueryArgsSchema, EventSchema
+from api.resources.spearheads.schemas import SpearheadQueryArgsSchema, SpearheadSchema
+from api.smorest import Blueprint
+
+blp = Blueprint(
+    "spearheads",
+    __name__,
+    url_prefix="/api/v1/spearheads",
+    description="The region's strategy spearheads (keihäänkärjet) promoted on the platform.",
+)
+SORT_COLUMNS = {
+    "priority": Spearhead.priority,
+    "slug": Spearhead.slug,
+    "created_at": Spearhead.created_at,
+    "updated_at": Spearhead.updated_at,
+}
+
+
+def get_spearhead(id_or_slug: str) -> Spearhead:
+    query = records.visible(select(Spearhead), Spearhead).where(
+        or_(Spearhead.id == id_or_slug, Spearhead.slug == id_or_slug), Spearhead.deleted_at.is_(None)
+    )
+    return records.get_or_404(query, f"No spearhead has the id or slug {id_or_slug}.")
+
+
+def model_values(data: dict) -> dict:
+    data["municipalities"] = records.resolve(Municipality, Municipality.code, data["municipalities"], "municipalities")
+    return data
+
+
+def _check_slug_free(slug: str, spearhead_id: str | None = None) -> None:
+    query = select(Spearhead.id).where(Spearhead.slug == slug, Spearhead.deleted_at.is_(None))
+    if db.session.scalars(query).first() not in (None, spearhead_id):
+        records.conflict("slug", f"The slug {slug} is taken by another spearhead.")
+
+
+@blp.route("")
+class SpearheadsViews(MethodView):
+    @blp.arguments(SpearheadQueryArgsSchema, location="query")
+    @blp.response(200, SpearheadSchema(many=True), headers=PAGINATION_HEADERS)
+    @blp.errors(304)
+    def get(self, args):
+        """List spearheads"""
+        query = records.list_query(Spearhead, args, SORT_COLUMNS, [SortKey("priority", False)])
+        if "municipality" in args:
+            query = query.where(
+                Spearhead.id.in_(
+                    select(spearhead_municipalities.c.spearhead_id).where(
+                        spearhead_municipalities.c.municipality_code.in_(args["municipality"])
+                    )
+                )
+            )
+        if "status" in args:
+            query = query.where(Spearhead.status == args["status"])
+        return records.read_page(paginate(query, args))
+
+    @blp.arguments(SpearheadSchema)
+    @blp.response(201, SpearheadSchema)
+    @blp.errors(409)
+    def post(self, data):
+        """Add a spearhead"""
+        _check_slug_free(data["slug"])
+        spearhead = records.save(Spearhead(**model_values(data)), created=True)
+        return records.created(spearhead, url_for("spearheads.SpearheadsByIdViews", id_or_slug=spearhead.id))
+
+
+@blp.route("/<id_or_slug>")
+class SpearheadsByIdViews(MethodView):
+    @blp.response(200, SpearheadSchema)
+    @blp.errors(304, 404)
+    def get(self, id_or_slug):
+        """Get a spearhead by id or slug"""
+        return records.read_record(get_spearhead(id_or_slug))
+
+    @blp.arguments(SpearheadSchema)
+    @blp.response(200, SpearheadSchema)
+    @blp.errors(404, 409, 412, 428)
+    def put(self, data, id_or_slug):
+        """Replace a spearhead"""
+        spearhead = get_spearhead(id_or_slug)
+        records.check_writable(spearhead)
+        return _update(spearhead, data)
+
+    @blp.arguments(SpearheadSchema(partial=True), content_type="application/merge-patch+json")
+    @blp.response(200, SpearheadSchema)
+    @blp.errors(404, 409, 412, 428)
+    def patch(self, _patch, id_or_slug):
+        """Update a spearhead (JSON merge patch)"""
+        spearhead = get_spearhead(id_or_slug)
+        records.check_writable(spearhead)
+        return _update(spearhead, records.load_merged(SpearheadSchema(), spearhead))
+
+    @blp.response(204)
+    @blp.errors(404, 412, 428)
+    def delete(self, id_or_slug):
+        """Delete a spearhead (soft: it leaves reads, a tombstone stays for sync)"""
+        spearhead = get_spearhead(id_or_slug)
+        records.check_writable(spearhead)
+        records.soft_delete(spearhead)
+
+
+def _update(spearhead: Spearhead, data: dict) -> Spearhead:
+    _check_slug_free(data["slug"], spearhead.id)
+    records.assign(spearhead, model_values(data))
+    return records.save_update(spearhead)
+
+
+@blp.route("/<id_or_slug>/companies")
+class SpearheadCompaniesViews(MethodView):
+    @blp.arguments(CompanyQueryArgsSchema, location="query")
+    @blp.response(200, CompanySchema(many=True), headers=PAGINATION_HEADERS)
+    @blp.errors(304, 404)
+    def get(self, args, id_or_slug):
+        """List the companies of a spearhead (the company list's filters apply)"""
+        spearhead = get_spearhead(id_or_slug)
+        return records.read_page(paginate(companies.filtered({**args, "spearhead": spearhead.id}), args))
+
+
+@blp.route("/<id_or_slug>/events")
+class SpearheadEventsViews(MethodView):
+    @blp.arguments(EventQueryArgsSchema, location="query")
+    @blp.response(200, EventSchema(many=True), headers=PAGINATION_HEADERS)
+    @blp.errors(304, 404)
+    def get(self, args, id_or_slug):
+        """List the events of a spearhead (the event list's filters apply)"""
+        spearhead = get_spearhead(id_or_slug)
+        return records.read_page(paginate(events.filtered({**args, "spearhead": spearhead.id}), args))

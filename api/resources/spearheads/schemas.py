@@ -1,0 +1,54 @@
+"""Spearhead representation and list arguments."""
+
+import marshmallow as ma
+
+from api.fields import (
+    Localized,
+    LocalizedColumns,
+    LocalizedNameSchema,
+    LocalizedTextSchema,
+    LocalizedTitleSchema,
+    MunicipalityCode,
+    References,
+    Text,
+    Url,
+)
+from api.pagination import ListArgsSchema, Sort
+from api.resources.schemas import RecordSchema
+from api.smorest import Schema
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z"
+
+
+class KeyFigureSchema(Schema):
+    label = Localized(LocalizedNameSchema, required=True)
+    value = ma.fields.Float(required=True, allow_nan=False, metadata={"example": 17593})
+    unit = Text(max_length=50, load_default=None, allow_none=True, metadata={"example": "km²"})
+
+
+class SpearheadSchema(RecordSchema):
+    id = ma.fields.String(dump_only=True)
+    slug = ma.fields.String(
+        required=True,
+        validate=[
+            ma.validate.Length(min=1, max=100),
+            ma.validate.Regexp(SLUG_PATTERN, error="Lowercase letters, digits and single hyphens, such as wood-bioeconomy."),
+        ],
+        metadata={"example": "wood-bioeconomy"},
+    )
+    title = LocalizedColumns(LocalizedTitleSchema, required=True)
+    summary = LocalizedColumns(LocalizedTextSchema, load_default=None, allow_none=True)
+    description = LocalizedColumns(LocalizedTextSchema, load_default=None, allow_none=True)
+    priority = ma.fields.Integer(
+        load_default=100, validate=ma.validate.Range(min=0, max=10_000), metadata={"description": "Order on the platform; lowest first."}
+    )
+    municipalities = References("code", load_default=list, validate=ma.validate.Length(max=100), metadata={"example": ["226", "931"]})
+    key_figures = ma.fields.List(ma.fields.Nested(KeyFigureSchema), load_default=list, validate=ma.validate.Length(max=50))
+    image_url = Url(load_default=None, allow_none=True)
+
+
+class SpearheadQueryArgsSchema(ListArgsSchema):
+    municipality = ma.fields.List(MunicipalityCode(), metadata={"description": "Repeatable; any of these codes."})
+    status = ma.fields.String(validate=ma.validate.OneOf(("draft", "published")))
+    q = Text(max_length=200, metadata={"description": "Words in the title, summary or description."})
+    sort = Sort(("priority", "slug", "created_at", "updated_at"))

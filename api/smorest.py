@@ -1,0 +1,94 @@
+"""flask-smorest subclassed once for the whole app: problem+json errors, strict schemas, our parser."""
+
+import http
+
+import marshmallow as ma
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask_smorest import Api as ApiBase
+from flask_smorest import Blueprint as BlueprintBase
+from flask_smorest.utils import prepare_response
+from webargs.flaskparser import FlaskParser
+
+from api.errors import PROBLEM_MIMETYPE, http_exception_as_problem
+
+
+class ProblemSchema(ma.Schema):
+    """An RFC 9457 problem; `errors` names each bad field of a 422."""
+
+    type = ma.fields.String(metadata={"example": "/problems/validation-error"})
+    title = ma.fields.String(metadata={"example": "Unprocessable Content"})
+    status = ma.fields.Integer(metadata={"example": 422})
+    detail = ma.fields.String(metadata={"example": "The request has invalid fields: business_id."})
+    errors = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.List(ma.fields.String()),
+        metadata={"example": {"business_id": ["Not a valid Finnish Business ID."]}},
+    )
+
+
+def schema_name(schema) -> str:
+    """Component name of a schema; a partial (merge patch) schema gets its own name."""
+    cls = schema if isinstance(schema, type) else type(schema)
+    name = cls.__name__.removesuffix("Schema")
+    return f"{name}Patch" if getattr(schema, "partial", False) else name
+
+
+class Api(ApiBase):
+    ERROR_SCHEMA = ProblemSchema
+
+    def _init_spec(self, *, marshmallow_plugin=None, **kwargs):
+        marshmallow_plugin = marshmallow_plugin or MarshmallowPlugin(schema_name_resolver=schema_name)
+        super()._init_spec(marshmallow_plugin=marshmallow_plugin, **kwargs)
+
+    def handle_http_exception(self, error):
+        return http_exception_as_problem(error)
+
+    def _register_responses(self):
+        """Document every error answer as application/problem+json."""
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_MIMETYPE)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Unexpected error", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_MIMETYPE)
+        self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True)
+
+
+class Parser(FlaskParser):
+    """Reads JSON through Flask (orjson, depth limit) so every body error is a 400 problem."""
+
+    DEFAULT_VALIDATION_STATUS = 422
+
+    def _raw_load_json(self, req):
+        return req.get_json()
+
+
+class Blueprint(BlueprintBase):
+    ARGUMENTS_PARSER = Parser()
+
+    def errors(self, *statuses: int):
+        """Document the error answers an operation can give (all are problem+json)."""
+
+        def decorator(func):
+            for status in statuses:
+                func = self.alt_response(status, response=http.HTTPStatus(status).name)(func)
+            return func
+
+        return decorator
+
+
+class Schema(ma.Schema):
+    """Unknown fields are refused; writing a read-only field says so by name."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+    @ma.pre_load
+    def refuse_read_only(self, data, **kwargs):
+        if isinstance(data, dict):
+            read_only = [name for name in data if name in self.dump_fields and name not in self.load_fields]
+            if read_only:
+                raise ma.ValidationError({name: ["Read-only field; it cannot be written."] for name in read_only})
+        return data
