@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+OPENAPI_DESCRIPTION = (Path(__file__).with_name("openapi_description.md")).read_text(encoding="utf-8")
 
 
 def _env_list(name: str) -> list[str]:
@@ -37,6 +38,7 @@ class Config:
     OPENAPI_REDOC_PATH = "redoc"
     OPENAPI_REDOC_URL = "/api/assets/redoc/redoc.standalone.js"
     OPENAPI_SWAGGER_UI_CONFIG = {"deepLinking": True, "persistAuthorization": True}
+    API_SPEC_OPTIONS = {"info": {"description": OPENAPI_DESCRIPTION}}
 
 
 class TestConfig(Config):

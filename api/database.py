@@ -1,7 +1,7 @@
 """Engine settings per backend: SQLite in WAL mode with write transactions that take the lock up front."""
 
 from flask import has_request_context, request
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -30,3 +30,14 @@ def configure_sqlite(engine: Engine) -> None:
     def on_begin(connection):
         reading = has_request_context() and request.method in SAFE_METHODS
         connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+
+
+def serialize_writes(session, table: str) -> None:
+    """Make writers to one table take turns until they commit.
+
+    Sync clients rely on `updated_at` growing in commit order (see records.next_stamp). SQLite's
+    BEGIN IMMEDIATE already holds the database's write lock; PostgreSQL takes a transaction-scoped
+    advisory lock per table, released at commit or rollback.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:table))"), {"table": table})

@@ -60,6 +60,8 @@ class Parser(FlaskParser):
     """Reads JSON through Flask (orjson, depth limit) so every body error is a 400 problem."""
 
     DEFAULT_VALIDATION_STATUS = 422
+    # Our schemas refuse unknown fields in every location, query strings included.
+    DEFAULT_UNKNOWN_BY_LOCATION: dict = {}
 
     def _raw_load_json(self, req):
         return req.get_json()

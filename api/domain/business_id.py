@@ -29,3 +29,17 @@ def normalize_business_id(value: str) -> str:
 def vat_number(business_id: str) -> str:
     """The Finnish VAT number: FI and the eight digits."""
     return "FI" + business_id.replace("-", "")
+
+
+def business_ids(first_serial: int):
+    """Valid Business IDs from a seven-digit serial upward (for synthetic data and tests).
+
+    The check digit is found by asking python-stdnum rather than by re-implementing its rule;
+    serials for which no check digit exists (remainder 1) are skipped.
+    """
+    for serial in range(first_serial, 10_000_000):
+        digits = f"{serial:07d}"
+        for check in "0123456789":
+            if ytunnus.is_valid(f"{digits}-{check}"):
+                yield f"{digits}-{check}"
+                break

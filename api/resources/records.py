@@ -1,14 +1,16 @@
 """Operations every resource shares: visibility, lookup, merge patch, save and soft delete."""
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import marshmallow as ma
 from flask import abort, request
 from flask_smorest import abort as abort_with
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from api.auth import sees_drafts, view_name
+from api.database import serialize_writes
 from api.conditional import answer_304_if_fresh, make_etag, require_if_match
 from api.extensions import db
 from api.models.base import utcnow
@@ -117,13 +119,28 @@ def assign(record, values: dict) -> None:
         setattr(record, name, value)
 
 
-def save(record, *, created: bool = False):
-    """Stamp and commit; the version column makes a concurrent write lose with a 412."""
+def next_stamp(model) -> datetime:
+    """A stamp later than any `updated_at` already in the table, taken under the table's write lock.
+
+    Stamps are unique and grow in commit order, so a sync client that asks again from the largest
+    `updated_at` it has seen can never miss a write that committed while it was paging.
+    """
+    with db.session.no_autoflush:
+        serialize_writes(db.session, model.__tablename__)
+        latest = db.session.scalar(select(func.max(model.updated_at)))
     now = utcnow()
+    return now if latest is None or now > latest else latest + timedelta(microseconds=1)
+
+
+def save(record, *, created: bool = False, deleted: bool = False):
+    """Stamp and commit; the version column makes a concurrent write lose with a 412."""
+    stamp = next_stamp(type(record))
     if created:
-        record.created_at = now
+        record.created_at = stamp
         db.session.add(record)
-    record.updated_at = now
+    if deleted:
+        record.deleted_at = stamp
+    record.updated_at = stamp
     db.session.commit()
     return record
 
@@ -135,8 +152,7 @@ def save_update(record) -> tuple[Any, int, dict]:
 
 
 def soft_delete(record) -> None:
-    record.deleted_at = utcnow()
-    save(record)
+    save(record, deleted=True)
 
 
 def resolve(model, key_column, keys: list[str], field: str) -> list:

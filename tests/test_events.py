@@ -1,0 +1,92 @@
+from datetime import UTC, datetime, timedelta
+
+from tests import payloads
+
+
+def test_scenario_with_helsinki_times(client):
+    client.post("/api/v1/municipalities", json=payloads.municipality())
+    created = client.post(
+        "/api/v1/events",
+        json=payloads.event(
+            start_time="2020-12-08T09:00:00",
+            end_time="2020-12-08T10:00:00Z",
+            registration_deadline="2020-12-02T16:00:00+02:00",
+            municipalities=["226"],
+            participation_url="https://meet.example/room",
+            contact={"name": "Jenni Leppilahti", "phone": "+358 50 381 5917", "email": "jenni@karstulanseutu.example"},
+        ),
+    )
+    assert created.status_code == 201, created.get_json()
+    event = created.get_json()
+    assert event["start_time"] == "2020-12-08T09:00:00+02:00"  # local time without offset is Helsinki time
+    assert event["end_time"] == "2020-12-08T12:00:00+02:00"  # shown in Helsinki time
+    assert event["contact"]["phone"] == "+358503815917"
+    assert event["municipalities"] == ["226"]
+    # The meeting link is for registrants: never shown to an anonymous reader.
+    assert "participation_url" not in event
+    assert "participation_url" not in client.get(f"/api/v1/events/{event['id']}").get_json()
+
+    patched = client.patch(
+        f"/api/v1/events/{event['id']}",
+        json={"event_status": "cancelled"},
+        headers={"If-Match": created.headers["ETag"]},
+    )
+    assert patched.status_code == 200 and patched.get_json()["event_status"] == "cancelled"
+    assert client.delete(f"/api/v1/events/{event['id']}", headers={"If-Match": patched.headers["ETag"]}).status_code == 204
+    assert client.get(f"/api/v1/events/{event['id']}").status_code == 404
+
+
+def test_end_must_follow_start(client):
+    answer = client.post("/api/v1/events", json=payloads.event(end_time="2020-12-08T09:00:00+02:00"))
+    assert answer.status_code == 422 and "end_time" in answer.get_json()["errors"]
+
+
+def test_local_times_that_do_not_exist_or_repeat_are_refused(client):
+    gap = client.post("/api/v1/events", json=payloads.event(start_time="2026-03-29T03:30:00", end_time="2026-03-29T05:00:00"))
+    assert gap.status_code == 422 and "start_time" in gap.get_json()["errors"]
+    twice = client.post("/api/v1/events", json=payloads.event(start_time="2026-10-25T03:30:00", end_time="2026-10-25T05:00:00"))
+    assert twice.status_code == 422 and "offset" in twice.get_json()["errors"]["start_time"][0]
+    explicit = client.post(
+        "/api/v1/events", json=payloads.event(start_time="2026-10-25T03:30:00+03:00", end_time="2026-10-25T05:00:00")
+    )
+    assert explicit.status_code == 201
+
+
+def test_time_filters(client):
+    now = datetime.now(UTC)
+    past = client.post("/api/v1/events", json=payloads.event(title={"fi": "Mennyt"})).get_json()
+    soon = client.post(
+        "/api/v1/events",
+        json=payloads.event(
+            title={"fi": "Tuleva"},
+            start_time=(now + timedelta(days=10)).isoformat(),
+            end_time=(now + timedelta(days=10, hours=3)).isoformat(),
+            registration_deadline=(now + timedelta(days=5)).isoformat(),
+        ),
+    ).get_json()
+    closed = client.post(
+        "/api/v1/events",
+        json=payloads.event(
+            title={"fi": "Suljettu"},
+            start_time=(now + timedelta(days=3)).isoformat(),
+            end_time=(now + timedelta(days=3, hours=1)).isoformat(),
+            registration_deadline=(now - timedelta(days=1)).isoformat(),
+        ),
+    ).get_json()
+    titles = lambda query: [e["title"]["fi"] for e in client.get(f"/api/v1/events?{query}").get_json()]  # noqa: E731
+    assert titles("") == ["Mennyt", "Suljettu", "Tuleva"]
+    assert titles("upcoming=true") == ["Suljettu", "Tuleva"]
+    assert titles("registration_open=true") == ["Tuleva"]
+    assert titles("start=2020-12-08T11:00:00%2B02:00&end=2020-12-08T11:30:00%2B02:00") == ["Mennyt"]
+    assert titles("sort=-start_time") == ["Tuleva", "Suljettu", "Mennyt"]
+    assert {past["id"], soon["id"], closed["id"]} == {e["id"] for e in client.get("/api/v1/events?is_online=true").get_json()}
+
+
+def test_spearhead_and_municipality_filters(client):
+    client.post("/api/v1/municipalities", json=payloads.municipality())
+    spearhead = client.post("/api/v1/spearheads", json=payloads.spearhead()).get_json()
+    linked = client.post("/api/v1/events", json=payloads.event(municipalities=["226"], spearheads=[spearhead["id"]])).get_json()
+    client.post("/api/v1/events", json=payloads.event())
+    assert [e["id"] for e in client.get("/api/v1/events?municipality=226").get_json()] == [linked["id"]]
+    assert [e["id"] for e in client.get(f"/api/v1/events?spearhead={spearhead['slug']}").get_json()] == [linked["id"]]
+    assert [e["id"] for e in client.get(f"/api/v1/spearheads/{spearhead['slug']}/events").get_json()] == [linked["id"]]

@@ -1,0 +1,119 @@
+"""Behaviour shared by every endpoint: pagination, problem answers, body limits and hostile bodies."""
+
+import json
+
+import pytest
+
+from api import create_app
+from tests import payloads
+
+
+def _problem(answer, status):
+    assert answer.status_code == status, answer.data
+    assert answer.content_type == "application/problem+json"
+    body = answer.get_json()
+    assert body["status"] == status and body["title"] and body["detail"] and body["type"]
+    return body
+
+
+def _spearheads(client, count):
+    for number in range(count):
+        client.post("/api/v1/spearheads", json=payloads.spearhead(f"s{number:02d}", priority=number))
+
+
+def test_pagination_headers_and_links(client):
+    _spearheads(client, 5)
+    answer = client.get("/api/v1/spearheads?page=2&page_size=2")
+    assert [s["slug"] for s in answer.get_json()] == ["s02", "s03"]
+    assert json.loads(answer.headers["X-Pagination"]) == {
+        "total": 5, "total_pages": 3, "first_page": 1, "last_page": 3, "page": 2, "previous_page": 1, "next_page": 3,
+    }
+    links = {part.split("; ")[1]: part.split("; ")[0] for part in answer.headers["Link"].split(", ")}
+    assert links == {
+        'rel="first"': "</api/v1/spearheads?page=1&page_size=2>",
+        'rel="last"': "</api/v1/spearheads?page=3&page_size=2>",
+        'rel="prev"': "</api/v1/spearheads?page=1&page_size=2>",
+        'rel="next"': "</api/v1/spearheads?page=3&page_size=2>",
+    }
+
+
+def test_page_past_the_end_is_empty(client):
+    _spearheads(client, 2)
+    answer = client.get("/api/v1/spearheads?page=9")
+    assert answer.status_code == 200 and answer.get_json() == []
+
+
+@pytest.mark.parametrize("query", ["page_size=101", "page_size=0", "page=0", "page=1000001", "page=x", "sort=nope", "include_deleted=perhaps", "updated_since=yesterday", "unknown=1"])
+def test_bad_list_arguments_are_422(client, query):
+    body = _problem(client.get(f"/api/v1/spearheads?{query}"), 422)
+    assert query.split("=")[0] in body["errors"]
+
+
+def test_list_etag_changes_with_content(client):
+    _spearheads(client, 1)
+    first = client.get("/api/v1/spearheads")
+    assert client.get("/api/v1/spearheads", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    _spearheads(client, 2)
+    assert client.get("/api/v1/spearheads", headers={"If-None-Match": first.headers["ETag"]}).status_code == 200
+
+
+def test_unknown_route_and_record_are_404_problems(client):
+    _problem(client.get("/api/v1/nothing"), 404)
+    assert "abc" in _problem(client.get("/api/v1/companies/abc"), 404)["detail"]
+
+
+def test_method_not_allowed_keeps_allow(client):
+    answer = client.delete("/api/v1/companies")
+    _problem(answer, 405)
+    assert set(answer.headers["Allow"].split(", ")) >= {"GET", "POST"}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"{", b'{"name": "x",}', b"", b'{"name": "\xff\xfe"}', b"[" * 100 + b"]" * 100, b'{"a":' * 70 + b"1" + b"}" * 70],
+)
+def test_malformed_bodies_are_400(client, body):
+    _problem(client.post("/api/v1/companies", data=body, content_type="application/json"), 400)
+    assert client.get("/api/v1/companies").get_json() == []
+
+
+def test_wrong_media_type_is_415(client):
+    _problem(client.post("/api/v1/companies", data="name=x", content_type="application/x-www-form-urlencoded"), 415)
+
+
+def test_body_over_one_mebibyte_is_413(client):
+    big = json.dumps(payloads.company(description={"fi": "x" * (1024 * 1024)}))
+    _problem(client.post("/api/v1/companies", data=big, content_type="application/json"), 413)
+
+
+def test_non_object_body_is_422(client):
+    _problem(client.post("/api/v1/companies", json=[payloads.company()]), 422)
+
+
+def test_nul_characters_are_refused(client):
+    body = _problem(client.post("/api/v1/companies", json=payloads.company(name="Saha\x00 Oy")), 422)
+    assert "name" in body["errors"]
+    _problem(client.get("/api/v1/companies?tag=a%00b"), 400)
+
+
+def test_unicode_round_trips(client):
+    created = client.post("/api/v1/companies", json=payloads.company(name="Äänekosken Öljy & Åke Oy"))
+    assert created.status_code == 201
+    assert "Äänekosken Öljy & Åke Oy".encode() in created.data
+
+
+def test_unexpected_errors_are_500_problems_without_internals(database_url):
+    from api.config import TestConfig
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = database_url
+        TESTING = False
+
+    app = create_app(Config)
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    body = _problem(app.test_client().get("/boom"), 500)
+    assert "secret" not in json.dumps(body)
