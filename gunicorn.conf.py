@@ -2,6 +2,7 @@
 
 import multiprocessing
 import os
+import tempfile
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 # Requests spend much of their time waiting on the database: two workers per core, a few threads each.
@@ -18,3 +19,14 @@ max_requests = 10_000
 max_requests_jitter = 1_000
 accesslog = None
 errorlog = "-"
+
+# Prometheus multiprocess mode: each worker writes its samples to a directory that /metrics sums up.
+# A fresh directory per server start, so counts of an earlier run never leak into this one.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="directory-metrics-")
+
+
+def child_exit(server, worker):
+    from prometheus_flask_exporter.multiprocess import GunicornInternalPrometheusMetrics
+
+    GunicornInternalPrometheusMetrics.mark_process_dead_on_child_exit(worker.pid)

@@ -1,13 +1,20 @@
 """The application factory."""
 
 from flask import Flask
+from werkzeug.routing import Rule
 
-from api.config import Config
+import os
+
+from api.config import Config, UnsafeConfiguration, config_for_environment
 
 
 def create_app(config: type[Config] | None = None) -> Flask:
+    config = config or config_for_environment(os.environ)
+    unsafe = getattr(config, "unsafe_settings", lambda _environ: [])(os.environ)
+    if unsafe:
+        raise UnsafeConfiguration("Refusing to start in production:\n- " + "\n- ".join(unsafe))
     app = Flask(__name__, instance_relative_config=False)
-    app.config.from_object(config or Config)
+    app.config.from_object(config)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -16,24 +23,27 @@ def create_app(config: type[Config] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from api.database import configure_sqlite
+    from api.database import configure_sqlite, engine_options
     from api.extensions import api, db, migrate
     from api.guards import register_guards
     from api.jsonio import ApiRequest, OrjsonProvider
+    from api.observability import register_observability
 
     app.request_class = ApiRequest
     app.json = OrjsonProvider(app)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
     api.init_app(app)
+    register_observability(app)
     register_guards(app)
 
 
 def register_blueprints(app: Flask) -> None:
-    from api import docs_assets
+    from api import docs_assets, health
     from api.extensions import api
     from api.resources.companies.routes import blp as companies
     from api.resources.events.routes import blp as events
@@ -41,8 +51,9 @@ def register_blueprints(app: Flask) -> None:
     from api.resources.spearheads.routes import blp as spearheads
 
     app.register_blueprint(docs_assets.blp)
-    for blueprint in (municipalities, companies, events, spearheads):
+    for blueprint in (municipalities, companies, events, spearheads, health.blp):
         api.register_blueprint(blueprint)
+    api.spec.path(rule=Rule("/metrics"), operations=health.METRICS_PATH)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -15,7 +15,6 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'directory.sqlite3'}"
     )
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     # Bodies over 1 MiB answer 413; the import endpoint raises its own limit.
     MAX_CONTENT_LENGTH = 1024 * 1024
     IMPORT_MAX_CONTENT_LENGTH = 50 * 1024 * 1024
@@ -43,3 +42,32 @@ class Config:
 
 class TestConfig(Config):
     TESTING = True
+
+
+class UnsafeConfiguration(RuntimeError):
+    pass
+
+
+class ProductionConfig(Config):
+    """Chosen with APP_ENV=production; refuses to start on settings that only suit one laptop."""
+
+    @staticmethod
+    def unsafe_settings(environ) -> list[str]:
+        reasons = []
+        if not environ.get("DATABASE_URL", "").startswith("postgresql"):
+            reasons.append(
+                "DATABASE_URL must name the PostgreSQL database: the SQLite default serves one machine only."
+            )
+        if "*" in [origin.strip() for origin in environ.get("CORS_ORIGINS", "").split(",")]:
+            reasons.append(
+                "CORS_ORIGINS=* lets any web page call the API on behalf of its visitors; list the platform's origins."
+            )
+        if environ.get("RATELIMIT_STORAGE_URI", "memory://").startswith("memory://"):
+            reasons.append(
+                "RATELIMIT_STORAGE_URI=memory:// counts per worker process, multiplying every limit; use redis://…"
+            )
+        return reasons
+
+
+def config_for_environment(environ) -> type[Config]:
+    return ProductionConfig if environ.get("APP_ENV") == "production" else Config

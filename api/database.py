@@ -41,3 +41,19 @@ def serialize_writes(session, table: str) -> None:
     """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:table))"), {"table": table})
+
+
+def engine_options(url: str) -> dict:
+    """Pool and driver settings that bound how long a request can wait on an unreachable database."""
+    options = {"pool_pre_ping": True, "pool_timeout": 5}
+    if url.startswith("postgresql"):
+        options["connect_args"] = {
+            "connect_timeout": 3,
+            # A server that stops answering mid-connection is given up on within seconds, not minutes.
+            "tcp_user_timeout": 4000,
+            "keepalives": 1,
+            "keepalives_idle": 5,
+            "keepalives_interval": 2,
+            "keepalives_count": 2,
+        }
+    return options

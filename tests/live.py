@@ -21,6 +21,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def worker_pids(master: subprocess.Popen) -> list[int]:
+    children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()
+    return [int(pid) for pid in children]
+
+
 @contextlib.contextmanager
 def gunicorn(database_url: str, *, workers: int = 3, threads: int = 2, env: dict | None = None):
     port = free_port()
@@ -43,7 +48,8 @@ def gunicorn(database_url: str, *, workers: int = 3, threads: int = 2, env: dict
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"gunicorn did not start: {process.stderr.read().decode()}")
                 time.sleep(0.2)
-        yield base
+        process.base_url = base
+        yield process
     finally:
         process.send_signal(signal.SIGTERM)
         try:

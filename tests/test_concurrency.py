@@ -1,9 +1,11 @@
 """No interleaving of writers loses an update: threads in one process, and several gunicorn workers."""
 
+import os
+import signal
 from concurrent.futures import ThreadPoolExecutor
 
 from tests import payloads
-from tests.live import call, gunicorn
+from tests.live import call, gunicorn, worker_pids
 
 WRITERS = 6
 UPDATES_EACH = 5
@@ -47,7 +49,8 @@ def test_threads_lose_no_update(app, client):
 
 def test_gunicorn_workers_lose_no_update(database_url, client):
     company_id = client.post("/api/v1/companies", json=payloads.company(tags=[])).get_json()["id"]
-    with gunicorn(database_url, workers=3) as base:
+    with gunicorn(database_url, workers=3) as server:
+        base = server.base_url
         url = f"{base}/api/v1/companies/{company_id}"
 
         def writer(number: int) -> int:
@@ -71,3 +74,36 @@ def test_same_etag_two_writers_only_one_wins(client):
     second = client.patch(url, json={"name": "Toinen Oy"}, headers={"If-Match": etag})
     assert (first.status_code, second.status_code) == (200, 412)
     assert client.get(url).get_json()["name"] == "Ensimmäinen Oy"
+
+
+def test_a_killed_worker_loses_no_committed_write_and_leaves_no_half_record(database_url, client):
+    from api.domain.business_id import business_ids
+
+    spearhead = client.post("/api/v1/spearheads", json=payloads.spearhead()).get_json()["id"]
+    ids = iter(business_ids(2_000_000))
+    bodies = [payloads.company(next(ids), name=f"Yritys {n}", spearheads=[spearhead], tags=["a", "b"]) for n in range(60)]
+    with gunicorn(database_url, workers=3, threads=2) as server:
+        victim = worker_pids(server)[0]
+
+        def create(body):
+            try:
+                status, _, answer = call("POST", f"{server.base_url}/api/v1/companies", body)
+            except OSError:  # the connection died with the worker
+                return None
+            return answer if status == 201 else None
+
+        with ThreadPoolExecutor(6) as pool:
+            futures = [pool.submit(create, body) for body in bodies]
+            futures[10].result()
+            os.kill(victim, signal.SIGKILL)
+            confirmed = [f.result() for f in futures]
+
+    committed = {c["business_id"]: c for c in confirmed if c}
+    assert len(committed) >= 30  # most writes went through the surviving workers
+    stored = {c["business_id"]: c for c in client.get("/api/v1/companies?page_size=100").get_json()}
+    # Every write that was answered 201 is there, exactly as answered.
+    for business_id, answered in committed.items():
+        assert stored[business_id] == answered
+    # Whatever was stored, answered or not, is whole: no record without its links and lists.
+    for company in stored.values():
+        assert company["spearheads"] == [spearhead] and company["tags"] == ["a", "b"]

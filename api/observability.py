@@ -1,0 +1,70 @@
+"""What operators see: a request id on every answer, one JSON log line per request, Prometheus metrics."""
+
+import logging
+import os
+import re
+import sys
+import time
+import uuid
+
+from flask import Flask, g, request
+from prometheus_client import CollectorRegistry
+from prometheus_flask_exporter import PrometheusMetrics
+from prometheus_flask_exporter.multiprocess import GunicornInternalPrometheusMetrics
+from pythonjsonlogger.json import JsonFormatter
+
+# A client's own request id is echoed only when it is short and plain, so logs cannot be forged.
+_CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+access_log = logging.getLogger("api.access")
+
+
+def json_formatter() -> JsonFormatter:
+    return JsonFormatter(
+        "{asctime}{levelname}{name}{message}", style="{", rename_fields={"asctime": "time", "levelname": "level"}
+    )
+
+
+def configure_logging(level: str) -> None:
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(json_formatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+
+
+def _start() -> None:
+    g.started = time.perf_counter()
+    given = request.headers.get("X-Request-Id", "")
+    g.request_id = given if _CLIENT_REQUEST_ID.match(given) else uuid.uuid4().hex
+
+
+def _finish(response):
+    response.headers["X-Request-Id"] = g.get("request_id") or uuid.uuid4().hex
+    principal = g.get("principal")
+    access_log.info(
+        "request",
+        extra={
+            "request_id": response.headers["X-Request-Id"],
+            "method": request.method,
+            "path": request.path,
+            "route": request.url_rule.rule if request.url_rule else None,
+            "status": response.status_code,
+            "duration_ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 2),
+            "remote_addr": request.remote_addr,
+            "key": getattr(principal, "name", None),
+        },
+    )
+    return response
+
+
+def register_observability(app: Flask) -> None:
+    configure_logging(app.config["LOG_LEVEL"])
+    app.before_request(_start)
+    app.after_request(_finish)
+    # Under gunicorn every worker writes its samples to PROMETHEUS_MULTIPROC_DIR and /metrics
+    # adds them up; otherwise (development, tests) each app gets a registry of its own.
+    options = {"group_by": "url_rule", "excluded_paths": ["^/metrics$"], "defaults_prefix": "directory"}
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        GunicornInternalPrometheusMetrics(app, **options)
+    else:
+        PrometheusMetrics(app, registry=CollectorRegistry(auto_describe=True), **options)

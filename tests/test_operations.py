@@ -1,0 +1,109 @@
+"""Probes, request ids, logs and metrics; the database going away and coming back."""
+
+import json
+import logging
+import os
+import time
+import urllib.request
+import uuid
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from api import create_app
+from api.config import ProductionConfig, TestConfig, UnsafeConfiguration
+from api.observability import json_formatter
+from tests import payloads
+from tests.faults import Relay
+from tests.live import call, gunicorn
+
+
+def test_probes(client):
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+    assert client.get("/readyz").get_json() == {"status": "ready"}
+
+
+def test_request_id_is_echoed_or_generated(client):
+    assert client.get("/api/v1/companies", headers={"X-Request-Id": "partner-42"}).headers["X-Request-Id"] == "partner-42"
+    generated = client.get("/api/v1/companies").headers["X-Request-Id"]
+    assert uuid.UUID(generated)
+    forged = client.get("/api/v1/companies", headers={"X-Request-Id": 'x" level="ERROR'}).headers["X-Request-Id"]
+    assert uuid.UUID(forged)
+    assert client.get("/api/v1/nothing").headers["X-Request-Id"]
+
+
+def test_one_json_log_line_per_request(client, caplog):
+    with caplog.at_level(logging.INFO, logger="api.access"):
+        client.get("/api/v1/companies?page_size=5", headers={"X-Request-Id": "trace-me"})
+    (record,) = [r for r in caplog.records if r.name == "api.access"]
+    line = json.loads(json_formatter().format(record))
+    assert line["request_id"] == "trace-me"
+    assert line["route"] == "/api/v1/companies" and line["status"] == 200 and line["method"] == "GET"
+    assert line["duration_ms"] >= 0
+
+
+def _count(metrics_text: str, labels: str) -> float:
+    prefix = f"directory_http_request_duration_seconds_count{{{labels}}} "
+    return next((float(line[len(prefix):]) for line in metrics_text.splitlines() if line.startswith(prefix)), 0.0)
+
+
+def test_metrics_count_requests_by_route_and_status(client):
+    ok = 'method="GET",status="200",url_rule="/api/v1/companies"'
+    missing = 'method="GET",status="404",url_rule="/api/v1/companies/<company_id>"'
+    before = client.get("/metrics").get_data(as_text=True)
+    for _ in range(3):
+        client.get("/api/v1/companies")
+    client.get("/api/v1/companies/missing")
+    after = client.get("/metrics").get_data(as_text=True)
+    assert _count(after, ok) - _count(before, ok) == 3
+    assert _count(after, missing) - _count(before, missing) == 1
+
+
+def test_metrics_add_up_across_gunicorn_workers(database_url):
+    with gunicorn(database_url, workers=3, threads=1) as server:
+        base = server.base_url
+        for _ in range(12):
+            assert call("GET", f"{base}/api/v1/spearheads")[0] == 200
+        text = urllib.request.urlopen(f"{base}/metrics").read().decode()
+    assert _count(text, 'method="GET",status="200",url_rule="/api/v1/spearheads"') == 12
+
+
+def test_production_refuses_unsafe_settings(monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("CORS_ORIGINS", "*")
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")
+    with pytest.raises(UnsafeConfiguration) as refused:
+        create_app(ProductionConfig)
+    reasons = str(refused.value)
+    assert "DATABASE_URL" in reasons and "CORS_ORIGINS" in reasons and "RATELIMIT_STORAGE_URI" in reasons
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_POSTGRES_URL"), reason="database outage is a PostgreSQL scenario")
+def test_database_outage_is_503_within_seconds_and_recovers(database_url):
+    url = make_url(database_url)
+    relay = Relay(url.host or "127.0.0.1", url.port or 5432)
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = url.set(host="127.0.0.1", port=relay.port).render_as_string(hide_password=False)
+
+    app = create_app(Config)
+    client = app.test_client()
+    try:
+        assert client.post("/api/v1/companies", json=payloads.company()).status_code == 201
+        relay.cut()
+        for path in ("/api/v1/companies", "/readyz"):
+            started = time.monotonic()
+            answer = client.get(path)
+            assert time.monotonic() - started < 5, path
+            assert answer.status_code == 503 and answer.content_type == "application/problem+json", path
+            assert "Traceback" not in answer.get_data(as_text=True)
+        assert client.get("/healthz").status_code == 200
+        relay.restore()
+        assert client.get("/readyz").status_code == 200
+        assert len(client.get("/api/v1/companies").get_json()) == 1
+    finally:
+        relay.close()
+        with app.app_context():
+            from api.extensions import db
+
+            db.engine.dispose()
