@@ -12,6 +12,8 @@ from api.domain.phone import InvalidPhoneNumber, normalize_phone
 from api.models.base import LocalizedText
 
 NAME_LENGTH = 200
+# Before 1921 Helsinki kept local mean time (UTC+1:39:49), which RFC 3339 cannot write.
+EVENT_YEARS = (1990, 2100)
 TEXT_LENGTH = 10_000
 
 
@@ -114,9 +116,12 @@ class HelsinkiDateTime(ma.fields.DateTime):
     def _deserialize(self, value, attr, data, **kwargs):
         parsed: datetime = super()._deserialize(value, attr, data, **kwargs)
         try:
-            return to_utc(parsed)
+            moment = to_utc(parsed)
         except AmbiguousLocalTime as error:
             raise ma.ValidationError(str(error)) from error
+        if not EVENT_YEARS[0] <= moment.year <= EVENT_YEARS[1]:
+            raise ma.ValidationError(f"Event times lie between the years {EVENT_YEARS[0]} and {EVENT_YEARS[1]}.")
+        return moment
 
     def _serialize(self, value, attr, obj, **kwargs):
         return None if value is None else to_helsinki(value).isoformat()

@@ -26,6 +26,11 @@ def check_request() -> None:
     limit = getattr(view_class, "max_body_bytes", None)
     if limit:
         request.max_content_length = limit
+    declared = request.content_length
+    # Werkzeug hands a view whatever arrived; a body cut short of its Content-Length is refused here.
+    if declared is not None and declared <= (limit or current_app.config["MAX_CONTENT_LENGTH"]):
+        if len(request.get_data(cache=True)) < declared:
+            raise BadRequest(f"The body is shorter than its Content-Length ({declared} bytes).")
 
 
 def register_guards(app: Flask) -> None:

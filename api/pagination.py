@@ -28,15 +28,17 @@ class Sort(ma.fields.String):
     def __init__(self, allowed: tuple[str, ...], **kwargs):
         self.allowed = allowed
         description = f"Comma list of {', '.join(allowed)}; prefix `-` for descending."
-        super().__init__(metadata={"description": description, "example": f"-{allowed[0]}"}, **kwargs)
+        names = "|".join(allowed)
+        pattern = rf"^-?({names})(,-?({names}))*$"
+        super().__init__(metadata={"description": description, "example": f"-{allowed[0]}", "pattern": pattern}, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         keys = []
         for part in super()._deserialize(value, attr, data, **kwargs).split(","):
-            name = part.strip().removeprefix("-")
+            name = part.removeprefix("-")
             if name not in self.allowed:
                 raise ma.ValidationError(f"Cannot sort by '{name}'; sortable: {', '.join(self.allowed)}.")
-            keys.append(SortKey(name, part.strip().startswith("-")))
+            keys.append(SortKey(name, part.startswith("-")))
         return keys
 
 

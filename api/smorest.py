@@ -67,6 +67,23 @@ class Parser(FlaskParser):
         return req.get_json()
 
 
+IF_MATCH = {
+    "in": "header",
+    "name": "If-Match",
+    "required": True,
+    "description": "The ETag of your last GET of the record; 428 without it, 412 when the record changed since.",
+    "schema": {"type": "string"},
+    "example": '"3c54f03d2623ec2b4babb631"',
+}
+IF_NONE_MATCH = {
+    "in": "header",
+    "name": "If-None-Match",
+    "required": False,
+    "description": "An ETag you hold; 304 with no body while it is still current.",
+    "schema": {"type": "string"},
+}
+
+
 class Blueprint(BlueprintBase):
     ARGUMENTS_PARSER = Parser()
 
@@ -79,6 +96,14 @@ class Blueprint(BlueprintBase):
             return func
 
         return decorator
+
+    def conditional_read(self, func):
+        """A GET that answers 304 to a current If-None-Match."""
+        return self.doc(parameters=[IF_NONE_MATCH])(self.errors(304)(func))
+
+    def conditional_write(self, func):
+        """A PUT, PATCH or DELETE that needs If-Match: 428 without it, 412 when stale."""
+        return self.doc(parameters=[IF_MATCH])(self.errors(412, 428)(func))
 
 
 class Schema(ma.Schema):

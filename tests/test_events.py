@@ -90,3 +90,9 @@ def test_spearhead_and_municipality_filters(client):
     assert [e["id"] for e in client.get("/api/v1/events?municipality=226").get_json()] == [linked["id"]]
     assert [e["id"] for e in client.get(f"/api/v1/events?spearhead={spearhead['slug']}").get_json()] == [linked["id"]]
     assert [e["id"] for e in client.get(f"/api/v1/spearheads/{spearhead['slug']}/events").get_json()] == [linked["id"]]
+
+
+def test_event_times_outside_the_supported_years_are_refused(client):
+    # Before 1921 Helsinki kept local mean time, an offset RFC 3339 cannot write.
+    answer = client.post("/api/v1/events", json=payloads.event(start_time="0067-07-21T11:44:39-06:29"))
+    assert answer.status_code == 422 and "start_time" in answer.get_json()["errors"]

@@ -79,7 +79,7 @@ def _check_business_id_free(business_id: str, company_id: str | None = None) -> 
 class CompaniesViews(MethodView):
     @blp.arguments(CompanyQueryArgsSchema, location="query")
     @blp.response(200, CompanySchema(many=True), headers=PAGINATION_HEADERS)
-    @blp.errors(304)
+    @blp.conditional_read
     def get(self, args):
         """List companies"""
         return records.read_page(paginate(filtered(args), args))
@@ -97,14 +97,16 @@ class CompaniesViews(MethodView):
 @blp.route("/<company_id>")
 class CompaniesByIdViews(MethodView):
     @blp.response(200, CompanySchema)
-    @blp.errors(304, 404)
+    @blp.conditional_read
+    @blp.errors(404)
     def get(self, company_id):
         """Get a company"""
         return records.read_record(get_company(company_id))
 
     @blp.arguments(CompanySchema)
     @blp.response(200, CompanySchema)
-    @blp.errors(404, 409, 412, 428)
+    @blp.conditional_write
+    @blp.errors(404, 409)
     def put(self, data, company_id):
         """Replace a company"""
         company = get_company(company_id)
@@ -113,7 +115,8 @@ class CompaniesByIdViews(MethodView):
 
     @blp.arguments(CompanySchema(partial=True), content_type="application/merge-patch+json")
     @blp.response(200, CompanySchema)
-    @blp.errors(404, 409, 412, 428)
+    @blp.conditional_write
+    @blp.errors(404, 409)
     def patch(self, _patch, company_id):
         """Update a company (JSON merge patch)"""
         company = get_company(company_id)
@@ -121,7 +124,8 @@ class CompaniesByIdViews(MethodView):
         return _update(company, records.load_merged(CompanySchema(), company))
 
     @blp.response(204)
-    @blp.errors(404, 412, 428)
+    @blp.conditional_write
+    @blp.errors(404)
     def delete(self, company_id):
         """Delete a company (soft: it leaves reads, a tombstone stays for sync)"""
         company = get_company(company_id)

@@ -75,7 +75,7 @@ def model_values(data: dict) -> dict:
 class EventsViews(MethodView):
     @blp.arguments(EventQueryArgsSchema, location="query")
     @blp.response(200, EventSchema(many=True), headers=PAGINATION_HEADERS)
-    @blp.errors(304)
+    @blp.conditional_read
     def get(self, args):
         """List events (soonest first)"""
         return records.read_page(paginate(filtered(args), args))
@@ -91,14 +91,16 @@ class EventsViews(MethodView):
 @blp.route("/<event_id>")
 class EventsByIdViews(MethodView):
     @blp.response(200, EventSchema)
-    @blp.errors(304, 404)
+    @blp.conditional_read
+    @blp.errors(404)
     def get(self, event_id):
         """Get an event"""
         return records.read_record(get_event(event_id))
 
     @blp.arguments(EventSchema)
     @blp.response(200, EventSchema)
-    @blp.errors(404, 412, 428)
+    @blp.conditional_write
+    @blp.errors(404)
     def put(self, data, event_id):
         """Replace an event"""
         event = get_event(event_id)
@@ -108,7 +110,8 @@ class EventsByIdViews(MethodView):
 
     @blp.arguments(EventSchema(partial=True), content_type="application/merge-patch+json")
     @blp.response(200, EventSchema)
-    @blp.errors(404, 412, 428)
+    @blp.conditional_write
+    @blp.errors(404)
     def patch(self, _patch, event_id):
         """Update an event (JSON merge patch)"""
         event = get_event(event_id)
@@ -117,7 +120,8 @@ class EventsByIdViews(MethodView):
         return records.save_update(event)
 
     @blp.response(204)
-    @blp.errors(404, 412, 428)
+    @blp.conditional_write
+    @blp.errors(404)
     def delete(self, event_id):
         """Delete an event (soft: it leaves reads, a tombstone stays for sync)"""
         event = get_event(event_id)

@@ -44,7 +44,7 @@ def _check_code(data: dict, code: str) -> None:
 class MunicipalitiesViews(MethodView):
     @blp.arguments(MunicipalityQueryArgsSchema, location="query")
     @blp.response(200, MunicipalitySchema(many=True), headers=PAGINATION_HEADERS)
-    @blp.errors(304)
+    @blp.conditional_read
     def get(self, args):
         """List municipalities"""
         query = records.list_query(Municipality, args, SORT_COLUMNS, [SortKey("code", False)])
@@ -67,14 +67,16 @@ class MunicipalitiesViews(MethodView):
 @blp.route("/<code>")
 class MunicipalitiesByCodeViews(MethodView):
     @blp.response(200, MunicipalitySchema)
-    @blp.errors(304, 404)
+    @blp.conditional_read
+    @blp.errors(404)
     def get(self, code):
         """Get a municipality"""
         return records.read_record(_get(code))
 
     @blp.arguments(MunicipalitySchema)
     @blp.response(200, MunicipalitySchema)
-    @blp.errors(404, 412, 428)
+    @blp.conditional_write
+    @blp.errors(404)
     def put(self, data, code):
         """Replace a municipality"""
         municipality = _get(code)
@@ -85,7 +87,8 @@ class MunicipalitiesByCodeViews(MethodView):
 
     @blp.arguments(MunicipalitySchema(partial=True), content_type="application/merge-patch+json")
     @blp.response(200, MunicipalitySchema)
-    @blp.errors(404, 412, 428)
+    @blp.conditional_write
+    @blp.errors(404)
     def patch(self, _patch, code):
         """Update a municipality (JSON merge patch)"""
         municipality = _get(code)

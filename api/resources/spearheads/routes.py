@@ -52,7 +52,7 @@ def _check_slug_free(slug: str, spearhead_id: str | None = None) -> None:
 class SpearheadsViews(MethodView):
     @blp.arguments(SpearheadQueryArgsSchema, location="query")
     @blp.response(200, SpearheadSchema(many=True), headers=PAGINATION_HEADERS)
-    @blp.errors(304)
+    @blp.conditional_read
     def get(self, args):
         """List spearheads"""
         query = records.list_query(Spearhead, args, SORT_COLUMNS, [SortKey("priority", False)])
@@ -81,14 +81,16 @@ class SpearheadsViews(MethodView):
 @blp.route("/<id_or_slug>")
 class SpearheadsByIdViews(MethodView):
     @blp.response(200, SpearheadSchema)
-    @blp.errors(304, 404)
+    @blp.conditional_read
+    @blp.errors(404)
     def get(self, id_or_slug):
         """Get a spearhead by id or slug"""
         return records.read_record(get_spearhead(id_or_slug))
 
     @blp.arguments(SpearheadSchema)
     @blp.response(200, SpearheadSchema)
-    @blp.errors(404, 409, 412, 428)
+    @blp.conditional_write
+    @blp.errors(404, 409)
     def put(self, data, id_or_slug):
         """Replace a spearhead"""
         spearhead = get_spearhead(id_or_slug)
@@ -97,7 +99,8 @@ class SpearheadsByIdViews(MethodView):
 
     @blp.arguments(SpearheadSchema(partial=True), content_type="application/merge-patch+json")
     @blp.response(200, SpearheadSchema)
-    @blp.errors(404, 409, 412, 428)
+    @blp.conditional_write
+    @blp.errors(404, 409)
     def patch(self, _patch, id_or_slug):
         """Update a spearhead (JSON merge patch)"""
         spearhead = get_spearhead(id_or_slug)
@@ -105,7 +108,8 @@ class SpearheadsByIdViews(MethodView):
         return _update(spearhead, records.load_merged(SpearheadSchema(), spearhead))
 
     @blp.response(204)
-    @blp.errors(404, 412, 428)
+    @blp.conditional_write
+    @blp.errors(404)
     def delete(self, id_or_slug):
         """Delete a spearhead (soft: it leaves reads, a tombstone stays for sync)"""
         spearhead = get_spearhead(id_or_slug)
@@ -123,7 +127,8 @@ def _update(spearhead: Spearhead, data: dict) -> Spearhead:
 class SpearheadCompaniesViews(MethodView):
     @blp.arguments(CompanyQueryArgsSchema, location="query")
     @blp.response(200, CompanySchema(many=True), headers=PAGINATION_HEADERS)
-    @blp.errors(304, 404)
+    @blp.conditional_read
+    @blp.errors(404)
     def get(self, args, id_or_slug):
         """List the companies of a spearhead (the company list's filters apply)"""
         spearhead = get_spearhead(id_or_slug)
@@ -134,7 +139,8 @@ class SpearheadCompaniesViews(MethodView):
 class SpearheadEventsViews(MethodView):
     @blp.arguments(EventQueryArgsSchema, location="query")
     @blp.response(200, EventSchema(many=True), headers=PAGINATION_HEADERS)
-    @blp.errors(304, 404)
+    @blp.conditional_read
+    @blp.errors(404)
     def get(self, args, id_or_slug):
         """List the events of a spearhead (the event list's filters apply)"""
         spearhead = get_spearhead(id_or_slug)

@@ -1,0 +1,145 @@
+"""A catalogue of hostile input against every write and list operation of the OpenAPI document.
+
+Each must be a 4xx problem answer (never a 500) and a rejected write must leave the data as it was.
+"""
+
+import json
+import re
+import socket
+
+import pytest
+
+from tests import payloads
+from tests.live import gunicorn
+
+INJECTIONS = ["'; DROP TABLE companies; --", "<script>alert(1)</script>", "\" OR 1=1 --", "${jndi:ldap://x}"]
+
+HOSTILE_BODIES = {
+    "truncated JSON": b'{"name": "Saha',
+    "malformed JSON": b"{name: 'x'}",
+    "trailing garbage": b'{"name": "x"} {}',
+    "invalid UTF-8": b'{"name": "\xc3\x28"}',
+    "lone surrogate": b'{"name": "\\ud800"}',
+    "deep nesting": b'{"a":' * 200 + b"1" + b"}" * 200,
+    "deep arrays": b"[" * 5000 + b"]" * 5000,
+    "NaN": b'{"population": NaN}',
+    "huge number": b'{"population": 1e400, "priority": 99999999999999999999999999}',
+    "array body": b"[1, 2, 3]",
+    "string body": b'"hello"',
+    "null body": b"null",
+    "wrong types": json.dumps({"name": 5, "title": "x", "tags": "saha", "growth_seeking": "yes", "start_time": 12, "municipalities": "226", "priority": "high", "latitude": "north"}).encode(),
+    "huge string": json.dumps({"name": "x" * 500_000, "title": {"fi": "x" * 500_000}}).encode(),
+    "huge array": json.dumps({"tags": ["x"] * 50_000, "municipalities": ["226"] * 50_000}).encode(),
+    "NUL bytes": json.dumps({"name": "a\u0000b", "title": {"fi": "a\u0000b"}, "slug": "a\u0000b", "code": "2\u000026"}).encode(),
+    "big integers": json.dumps({"population": 2**70, "founded_year": -(2**70), "priority": 2**64}).encode(),
+}
+
+HOSTILE_QUERIES = [
+    "page=-1", "page=0", "page=99999999999999999999", "page_size=-5", "page_size=1000000", "page=1.5",
+    "sort=;DROP", "sort=name;--", "unknown_parameter=1", "updated_since=not-a-time", "include_deleted=2",
+    "page=%00", "q=%00", "municipality=%27%20OR%201%3D1", "municipality=12345678901234567890",
+]
+
+
+@pytest.fixture
+def spec(client):
+    return client.get("/api/openapi.json").get_json()
+
+
+def _snapshot(client) -> dict:
+    return {
+        path: client.get(f"{path}?include_deleted=true&page_size=100").get_json()
+        for path in ("/api/v1/companies", "/api/v1/events", "/api/v1/spearheads", "/api/v1/municipalities")
+    }
+
+
+def _concrete(client, template: str) -> str | None:
+    """Fill a path template with a real record of the seeded data."""
+    samples = {
+        "company_id": client.get("/api/v1/companies?page_size=1").get_json()[0]["id"],
+        "event_id": client.get("/api/v1/events?page_size=1").get_json()[0]["id"],
+        "id_or_slug": client.get("/api/v1/spearheads?page_size=1").get_json()[0]["slug"],
+        "code": "226",
+    }
+    try:
+        return re.sub(r"{(\w+)}", lambda m: samples[m.group(1)], template)
+    except KeyError:
+        return None
+
+
+def _operations(spec, methods):
+    for path, operations in spec["paths"].items():
+        if not path.startswith("/api/v1"):
+            continue
+        for method, operation in operations.items():
+            if method in methods:
+                yield path, method, operation
+
+
+def _assert_problem(answer, context):
+    assert 400 <= answer.status_code < 500, (context, answer.status_code, answer.data[:300])
+    assert answer.content_type == "application/problem+json", context
+
+
+def test_hostile_bodies_on_every_write(client, seeded, spec):
+    before = _snapshot(client)
+    for template, method, operation in _operations(spec, {"post", "put", "patch"}):
+        path = _concrete(client, template)
+        if path is None:
+            continue
+        media = next(iter(operation.get("requestBody", {}).get("content", {"application/json": {}})))
+        for name, body in HOSTILE_BODIES.items():
+            headers = {"If-Match": client.get(path).headers.get("ETag", '"x"')}
+            answer = client.open(path, method=method.upper(), data=body, content_type=media, headers=headers)
+            _assert_problem(answer, (method, path, name))
+        for content_type in ("text/plain", "application/xml", "application/x-www-form-urlencoded", None):
+            answer = client.open(path, method=method.upper(), data=b'{"name": "x"}', content_type=content_type)
+            _assert_problem(answer, (method, path, content_type))
+    assert _snapshot(client) == before
+
+
+def test_hostile_queries_on_every_list(client, seeded, spec):
+    for template, _, operation in _operations(spec, {"get"}):
+        names = {parameter["name"] for parameter in operation.get("parameters", [])}
+        if "page" not in names:
+            continue
+        path = _concrete(client, template)
+        for query in HOSTILE_QUERIES:
+            answer = client.get(f"{path}?{query}")
+            if answer.status_code == 200:  # a value that is merely unusual may be a valid filter
+                assert query.startswith("municipality=%27") is False and "unknown" not in query, (path, query)
+                continue
+            _assert_problem(answer, (path, query))
+
+
+def test_injection_strings_are_stored_and_returned_verbatim(client):
+    for text in INJECTIONS:
+        answer = client.post(
+            "/api/v1/spearheads",
+            json=payloads.spearhead(f"s{INJECTIONS.index(text)}", title={"fi": text}, description={"fi": text}),
+        )
+        assert answer.status_code == 201, answer.data
+        stored = client.get(answer.headers["Location"]).get_json()
+        assert stored["title"]["fi"] == text and stored["description"]["fi"] == text
+    assert len(client.get("/api/v1/spearheads").get_json()) == len(INJECTIONS)
+    searched = client.get("/api/v1/municipalities", query_string={"q": "'; DROP TABLE municipalities; --"})
+    assert searched.status_code == 200 and searched.get_json() == []
+
+
+def test_body_shorter_than_its_content_length_is_400(database_url, client):
+    # The test client always sends an honest Content-Length, so this goes over a real socket.
+    with gunicorn(database_url, workers=1) as server:
+        port = int(server.base_url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+            connection.sendall(
+                b"POST /api/v1/spearheads HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 500\r\nConnection: close\r\n\r\n" + json.dumps(payloads.spearhead()).encode()
+            )
+            connection.shutdown(socket.SHUT_WR)
+            answer = b""
+            while chunk := connection.recv(65536):
+                answer += chunk
+    status_line, _, rest = answer.partition(b"\r\n")
+    assert status_line.split()[1] == b"400", answer
+    assert b"application/problem+json" in rest
+    assert client.get("/api/v1/spearheads").get_json() == []
