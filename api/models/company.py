@@ -1,6 +1,8 @@
 """A company in the directory."""
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, text
+from datetime import date
+
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.models.associations import company_spearheads
@@ -43,6 +45,8 @@ class Company(RecordMixin, Base):
     tags: Mapped[list] = mapped_column(JSONDocument, default=list)
     growth_seeking: Mapped[bool] = mapped_column(Boolean, default=False)
     international: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The day the company ended in the trade register (PRH open data); None while it operates.
+    ended_on: Mapped[date | None] = mapped_column(Date)
     spearheads: Mapped[list[Spearhead]] = relationship(
         secondary=company_spearheads, lazy="selectin", order_by=Spearhead.priority
     )

@@ -6,8 +6,10 @@ from sqlalchemy import ColumnElement, func, or_, select
 
 from api.domain.industry import CODE_SET
 from api.extensions import db
+from api.formats import jsonld
 from api.models import Company, Municipality, Spearhead
 from api.models.associations import company_spearheads
+from api.negotiation import document, preferred, vary_on_accept
 from api.pagination import PAGINATION_HEADERS, SortKey, paginate
 from api.resources import records
 from api.resources.companies.schemas import CompanyQueryArgsSchema, CompanySchema
@@ -97,11 +99,17 @@ class CompaniesViews(MethodView):
 @blp.route("/<company_id>")
 class CompaniesByIdViews(MethodView):
     @blp.response(200, CompanySchema)
+    @blp.alt_response(200, success=True, content_type=jsonld.MEDIA_TYPE, **jsonld.COMPANY_RESPONSE)
     @blp.conditional_read
-    @blp.errors(404)
+    @blp.errors(404, 406)
     def get(self, company_id):
-        """Get a company"""
-        return records.read_record(get_company(company_id))
+        """Get a company (schema.org JSON-LD with Accept: application/ld+json)"""
+        company = get_company(company_id)
+        if preferred("application/json", jsonld.MEDIA_TYPE) == jsonld.MEDIA_TYPE:
+            municipality = db.session.get(Municipality, company.municipality) if company.municipality else None
+            url = url_for("companies.CompaniesByIdViews", company_id=company.id, _external=True)
+            return document(jsonld.dumps(jsonld.company(company, url, municipality)), jsonld.MEDIA_TYPE)
+        return vary_on_accept(records.read_record(company))
 
     @blp.arguments(CompanySchema)
     @blp.response(200, CompanySchema)

@@ -62,6 +62,15 @@ class CompanySchema(RecordSchema):
     growth_seeking = ma.fields.Boolean(load_default=False)
     international = ma.fields.Boolean(load_default=False)
     spearheads = References("id", load_default=list, validate=ma.validate.Length(max=100))
+    ended_on = ma.fields.Date(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "The day the company ended in the trade register (PRH `endDate`, kept by "
+            "`flask import prh`); null while it operates.",
+            "example": None,
+        },
+    )
 
     def _industry_label(self, company):
         return industry(company.industry_code).label if company.industry_code else None

@@ -4,9 +4,11 @@ from flask import url_for
 from flask.views import MethodView
 from sqlalchemy import func, or_, select
 
+from api.formats import jsonld
 from api.models import Company, Event, Municipality, Spearhead
 from api.models.associations import event_municipalities, event_spearheads
 from api.models.base import utcnow
+from api.negotiation import document, preferred, vary_on_accept
 from api.pagination import PAGINATION_HEADERS, SortKey, paginate
 from api.resources import records
 from api.resources.events.schemas import EventQueryArgsSchema, EventSchema
@@ -91,11 +93,18 @@ class EventsViews(MethodView):
 @blp.route("/<event_id>")
 class EventsByIdViews(MethodView):
     @blp.response(200, EventSchema)
+    @blp.alt_response(200, success=True, content_type=jsonld.MEDIA_TYPE, **jsonld.EVENT_RESPONSE)
     @blp.conditional_read
-    @blp.errors(404)
+    @blp.errors(404, 406)
     def get(self, event_id):
-        """Get an event"""
-        return records.read_record(get_event(event_id))
+        """Get an event (schema.org JSON-LD with Accept: application/ld+json)"""
+        event = get_event(event_id)
+        if preferred("application/json", jsonld.MEDIA_TYPE) == jsonld.MEDIA_TYPE:
+            url = url_for("events.EventsByIdViews", event_id=event.id, _external=True)
+            company_id = (event.organizer or {}).get("company_id")
+            organizer = url_for("companies.CompaniesByIdViews", company_id=company_id, _external=True) if company_id else None
+            return document(jsonld.dumps(jsonld.event(event, url, organizer)), jsonld.MEDIA_TYPE)
+        return vary_on_accept(records.read_record(event))
 
     @blp.arguments(EventSchema)
     @blp.response(200, EventSchema)

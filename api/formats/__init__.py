@@ -1,0 +1,1 @@
+"""Writers (and readers) of the standard formats the API speaks besides its own JSON."""

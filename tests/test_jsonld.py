@@ -1,0 +1,143 @@
+"""schema.org JSON-LD for companies and events, content-negotiated with Accept."""
+
+import re
+
+import pytest
+
+from tests import payloads
+
+LD = {"Accept": "application/ld+json"}
+# The schema.org properties each type may carry here (a structured-data validator refuses others).
+PROPERTIES = {
+    "Organization": {"name", "description", "url", "identifier", "vatID", "address", "email", "telephone",
+                     "foundingDate", "dissolutionDate", "numberOfEmployees", "areaServed", "keywords"},
+    "PostalAddress": {"streetAddress", "postalCode", "addressLocality", "addressRegion", "addressCountry"},
+    "GeoCoordinates": {"latitude", "longitude"},
+    "PropertyValue": {"propertyID", "value"},
+    "QuantitativeValue": {"minValue", "maxValue"},
+    "AdministrativeArea": {"name", "identifier", "containedInPlace"},
+    "Event": {"name", "description", "startDate", "endDate", "eventAttendanceMode", "eventStatus", "location",
+              "organizer", "offers", "audience", "url"},
+    "Place": {"name", "address"},
+    "VirtualLocation": {"url"},
+    "Offer": {"url", "validThrough", "availability"},
+    "Audience": {"audienceType"},
+}
+PROPERTIES["LocalBusiness"] = PROPERTIES["Organization"] | {"geo"}
+
+
+def check_shape(node, top=True):
+    """Every node is typed, uses only its type's properties, and has no nulls."""
+    if isinstance(node, list):
+        for item in node:
+            check_shape(item, top=False)
+        return
+    if not isinstance(node, dict) or "@value" in node:
+        return
+    if top:
+        assert node["@context"] == "https://schema.org"
+    assert node["@type"] in PROPERTIES, node
+    keys = set(node) - {"@context", "@type", "@id"}
+    assert keys <= PROPERTIES[node["@type"]], keys - PROPERTIES[node["@type"]]
+    for value in node.values():
+        assert value is not None
+        check_shape(value, top=False)
+
+
+@pytest.fixture
+def karstula(client):
+    client.post("/api/v1/municipalities", json=payloads.municipality(region={"fi": "Keski-Suomi"}))
+
+
+def test_company_as_local_business(client, karstula):
+    created = client.post("/api/v1/companies", json=payloads.company(municipality="226")).get_json()
+    answer = client.get(f"/api/v1/companies/{created['id']}", headers=LD)
+    assert answer.status_code == 200 and answer.mimetype == "application/ld+json"
+    document = answer.get_json(force=True)
+    check_shape(document)
+    assert document["@type"] == "LocalBusiness"
+    assert document["@id"].endswith(f"/api/v1/companies/{created['id']}")
+    assert re.fullmatch(r"FI\d{8}", document["vatID"]) and document["vatID"] == "FI01120389"
+    assert document["address"] == {
+        "@type": "PostalAddress", "streetAddress": "Keskustie 1", "postalCode": "43500",
+        "addressLocality": "KARSTULA", "addressRegion": "Keski-Suomi", "addressCountry": "FI",
+    }
+    assert document["geo"] == {"@type": "GeoCoordinates", "latitude": 62.878, "longitude": 24.8}
+    assert document["areaServed"]["name"] == "Karstula"
+    assert {"@language": "fi", "@value": "Sahatavaraa ja hirsitaloja."} in document["description"]
+    assert document["numberOfEmployees"] == {"@type": "QuantitativeValue", "minValue": 10, "maxValue": 19}
+
+
+def test_company_without_coordinates_is_an_organization(client):
+    created = client.post(
+        "/api/v1/companies", json=payloads.company(latitude=None, longitude=None, size_class="1000+")
+    ).get_json()
+    document = client.get(f"/api/v1/companies/{created['id']}", headers=LD).get_json(force=True)
+    check_shape(document)
+    assert document["@type"] == "Organization" and "geo" not in document
+    assert document["numberOfEmployees"] == {"@type": "QuantitativeValue", "minValue": 1000}
+
+
+def test_each_representation_has_its_own_etag(client):
+    created = client.post("/api/v1/companies", json=payloads.company()).get_json()
+    url = f"/api/v1/companies/{created['id']}"
+    as_json = client.get(url)
+    as_ld = client.get(url, headers=LD)
+    assert as_json.headers["ETag"] != as_ld.headers["ETag"]
+    assert as_json.headers["Vary"] == as_ld.headers["Vary"] == "Accept"
+    assert client.get(url, headers={**LD, "If-None-Match": as_ld.headers["ETag"]}).status_code == 304
+    assert client.get(url, headers={**LD, "If-None-Match": as_json.headers["ETag"]}).status_code == 200
+    assert client.get(url, headers={"If-None-Match": as_ld.headers["ETag"]}).status_code == 200
+    assert client.get(url, headers={"Accept": "*/*"}).mimetype == "application/json"
+    assert client.get(url, headers={"Accept": "application/json;q=0.5, application/ld+json"}).mimetype == "application/ld+json"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/companies/{company}", "/api/v1/events/{event}"])
+def test_accept_that_allows_nothing_offered_is_406(client, path):
+    company = client.post("/api/v1/companies", json=payloads.company()).get_json()
+    event = client.post("/api/v1/events", json=payloads.event()).get_json()
+    answer = client.get(path.format(company=company["id"], event=event["id"]), headers={"Accept": "text/html"})
+    assert answer.status_code == 406 and answer.content_type == "application/problem+json"
+    assert "application/ld+json" in answer.get_json()["detail"]
+
+
+def test_online_event(client):
+    organizer = client.post("/api/v1/companies", json=payloads.company()).get_json()
+    created = client.post(
+        "/api/v1/events",
+        json=payloads.event(
+            registration_url="https://registration.example/workshop",
+            registration_deadline="2020-12-02T16:00:00",
+            organizer={"name": "Karstulan Puutuote Oy", "company_id": organizer["id"]},
+            participation_url="https://meet.example/secret-room",
+            target_groups=[{"fi": "yrityskehittäjät"}],
+        ),
+    ).get_json()
+    answer = client.get(f"/api/v1/events/{created['id']}", headers=LD)
+    document = answer.get_json(force=True)
+    check_shape(document)
+    assert document["startDate"] == "2020-12-08T09:00:00+02:00" and document["endDate"] == "2020-12-08T12:00:00+02:00"
+    assert document["eventAttendanceMode"] == "https://schema.org/OnlineEventAttendanceMode"
+    assert document["eventStatus"] == "https://schema.org/EventScheduled"
+    assert document["location"] == {"@type": "VirtualLocation", "url": "https://registration.example/workshop"}
+    assert document["offers"]["validThrough"] == "2020-12-02T16:00:00+02:00"
+    assert document["organizer"]["@id"].endswith(f"/api/v1/companies/{organizer['id']}")
+    assert {"@language": "fi", "@value": "Sijoittumisstrategian työpaja"} in document["name"]
+    assert "secret-room" not in answer.get_data(as_text=True)
+
+
+def test_cancelled_event_at_a_place(client, karstula):
+    created = client.post(
+        "/api/v1/events",
+        json=payloads.event(is_online=False, location_name="Kunnantalo", street_address="Keskustie 2",
+                            municipalities=["226"], event_status="cancelled"),
+    ).get_json()
+    document = client.get(f"/api/v1/events/{created['id']}", headers=LD).get_json(force=True)
+    check_shape(document)
+    assert document["eventStatus"] == "https://schema.org/EventCancelled"
+    assert document["eventAttendanceMode"] == "https://schema.org/OfflineEventAttendanceMode"
+    assert document["location"] == {
+        "@type": "Place", "name": "Kunnantalo",
+        "address": {"@type": "PostalAddress", "streetAddress": "Keskustie 2", "addressLocality": "Karstula",
+                    "addressCountry": "FI"},
+    }
