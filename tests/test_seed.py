@@ -63,3 +63,30 @@ def test_the_workshop_is_seeded_as_announced(runner, client):
 def test_unknown_region_fails_clearly(runner):
     result = runner.invoke(args=["seed", "--region", "nowhere"])
     assert result.exit_code != 0 and "no seed data" in result.output
+
+
+def test_synthetic_companies_are_valid_deterministic_and_linked(runner, client, app):
+    from api.domain.business_id import normalize_business_id
+
+    result = runner.invoke(args=["seed", "--synthetic", "300", "--random-seed", "7"])
+    assert result.exit_code == 0, result.output
+    assert "Added 300 synthetic companies and 3 events" in result.output
+    companies = []
+    for page in (1, 2, 3, 4):
+        companies += client.get(f"/api/v1/companies?page={page}&page_size=100&sort=business_id").get_json()
+    synthetic = [c for c in companies if "5000000" <= c["business_id"] < "6000000"]
+    assert len(synthetic) == 300
+    assert all(normalize_business_id(c["business_id"]) == c["business_id"] for c in synthetic)
+    municipalities = {m["code"]: m for m in client.get("/api/v1/municipalities").get_json()}
+    for company in synthetic:
+        home = municipalities[company["municipality"]]
+        assert abs(company["latitude"] - home["latitude"]) < 0.2 and abs(company["longitude"] - home["longitude"]) < 0.3
+        assert company["industry"] and company["description"]["fi"] and company["spearheads"]
+    # Written through the sync stamps: every updated_at is distinct.
+    assert len({c["updated_at"] for c in companies}) == len(companies)
+
+    # The same seed value again adds nothing new: its Business IDs are taken, so fresh ones follow.
+    again = runner.invoke(args=["seed", "--synthetic", "5", "--random-seed", "7"])
+    assert again.exit_code == 0
+    total = client.get("/api/v1/companies?page_size=1").headers["X-Pagination"]
+    assert '"total":317' in total

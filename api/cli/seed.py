@@ -1,6 +1,7 @@
 """`flask seed`: load a region's seed data files (the region is data, not code)."""
 
 import json
+import time
 from pathlib import Path
 
 import click
@@ -10,6 +11,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
+from api.cli.synthetic import add_synthetic
 from api.extensions import db
 from api.models import Company, Event, Municipality, Spearhead
 from api.resources import records
@@ -91,11 +93,17 @@ def seed_region(region_dir: Path) -> dict[str, int]:
 
 @click.command("seed")
 @click.option("--region", help="Directory name under api/seed/ (default: SEED_REGION).")
+@click.option("--synthetic", type=click.IntRange(min=0), default=0, help="Also add N synthetic companies (and N/100 events).")
+@click.option("--random-seed", type=int, default=2020, show_default=True, help="The same value gives the same synthetic data.")
 @with_appcontext
-def seed_command(region: str | None) -> None:
+def seed_command(region: str | None, synthetic: int, random_seed: int) -> None:
     """Load the region's seed data; running it again adds only what is missing."""
     region_dir = SEED_ROOT / (region or current_app.config["SEED_REGION"])
     if not region_dir.is_dir():
         raise SeedError(f"no seed data at {region_dir}")
     added = seed_region(region_dir)
     click.echo("Seeded " + ", ".join(f"{count} {kind}" for kind, count in added.items()) + ".")
+    if synthetic:
+        started = time.perf_counter()
+        made = add_synthetic(synthetic, random_seed)
+        click.echo(f"Added {made['companies']} synthetic companies and {made['events']} events in {time.perf_counter() - started:.1f} s.")

@@ -3,7 +3,7 @@
 import re
 
 from stdnum.exceptions import ValidationError as StdnumError
-from stdnum.fi import ytunnus
+from stdnum.fi import alv, ytunnus
 
 _OLD_SIX_DIGIT_FORM = re.compile(r"^\d{6}-\d$")
 
@@ -34,12 +34,11 @@ def vat_number(business_id: str) -> str:
 def business_ids(first_serial: int):
     """Valid Business IDs from a seven-digit serial upward (for synthetic data and tests).
 
-    The check digit is found by asking python-stdnum rather than by re-implementing its rule;
-    serials for which no check digit exists (remainder 1) are skipped.
+    python-stdnum's weighted sum of the serial with a zero check digit is the remainder r;
+    the check digit is then (11 - r) mod 11, and serials with r = 1 have none and are skipped.
     """
     for serial in range(first_serial, 10_000_000):
         digits = f"{serial:07d}"
-        for check in "0123456789":
-            if ytunnus.is_valid(f"{digits}-{check}"):
-                yield f"{digits}-{check}"
-                break
+        remainder = alv.checksum(digits + "0")
+        if remainder != 1:
+            yield f"{digits}-{(11 - remainder) % 11}"

@@ -132,6 +132,12 @@ def next_stamp(model) -> datetime:
     return now if latest is None or now > latest else latest + timedelta(microseconds=1)
 
 
+def stamps(model, count: int) -> list[datetime]:
+    """Consecutive unique stamps for a bulk write of `count` rows (see next_stamp)."""
+    first = next_stamp(model)
+    return [first + timedelta(microseconds=offset) for offset in range(count)]
+
+
 def save(record, *, created: bool = False, deleted: bool = False):
     """Stamp and commit; the version column makes a concurrent write lose with a 412."""
     stamp = next_stamp(type(record))
