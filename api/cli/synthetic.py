@@ -40,9 +40,8 @@ SIZE_WEIGHTS = {"0-4": 50, "5-9": 20, "10-19": 12, "20-49": 9, "50-99": 5, "100-
 STREETS = ["Keskustie", "Teollisuustie", "Sahantie", "Rantatie", "Kirkkotie", "Asematie", "Myllytie", "Koulutie"]
 
 
-def _company_rows(rng: random.Random, count: int, municipalities: list[Municipality], spearhead_ids: dict[str, str], taken: set[str]):
-    ids = (value for value in business_ids(FIRST_SERIAL) if value not in taken)
-    for number, business_id in zip(range(count), ids):
+def _company_rows(rng: random.Random, count: int, municipalities: list[Municipality], spearhead_ids: dict[str, str]):
+    for number, business_id in zip(range(count), business_ids(FIRST_SERIAL)):
         trade, code, tags, fi, en, spearhead = rng.choice(TRADES)
         home = rng.choice(municipalities)
         name = f"{rng.choice(PLACES)} {trade} {rng.choice(FORMS)}".replace("- ", "-")
@@ -77,7 +76,10 @@ def _company_rows(rng: random.Random, count: int, municipalities: list[Municipal
 
 
 def add_synthetic(count: int, random_seed: int) -> dict[str, int]:
-    """Add `count` companies and count/100 events in one transaction; the same seed gives the same data."""
+    """Add `count` companies and count/100 events in one transaction; the same seed gives the same data.
+
+    Companies whose Business ID is already listed are skipped, so running it again adds nothing.
+    """
     rng = random.Random(random_seed)
     municipalities = list(db.session.scalars(select(Municipality).where(Municipality.latitude.is_not(None)).order_by(Municipality.code)))
     if not municipalities:
@@ -85,9 +87,10 @@ def add_synthetic(count: int, random_seed: int) -> dict[str, int]:
     spearhead_ids = dict(db.session.execute(select(Spearhead.slug, Spearhead.id).where(Spearhead.deleted_at.is_(None))).all())
     taken = set(db.session.scalars(select(Company.business_id)))
 
-    stamps = records.stamps(Company, count)
+    rows = [row for row in _company_rows(rng, count, municipalities, spearhead_ids) if row["business_id"] not in taken]
+    stamps = records.stamps(Company, len(rows))
     companies, links = [], []
-    for row, stamp in zip(_company_rows(rng, count, municipalities, spearhead_ids, taken), stamps):
+    for row, stamp in zip(rows, stamps):
         spearhead_id = row.pop("spearhead_id")
         companies.append({**row, "created_at": stamp, "updated_at": stamp})
         if spearhead_id:
@@ -95,7 +98,7 @@ def add_synthetic(count: int, random_seed: int) -> dict[str, int]:
         if len(companies) == BATCH:
             _flush(companies, links)
     _flush(companies, links)
-    added_events = _add_events(rng, count // EVENTS_PER_COMPANIES, municipalities, list(spearhead_ids.values()))
+    added_events = _add_events(rng, len(rows) // EVENTS_PER_COMPANIES, municipalities, list(spearhead_ids.values()))
     db.session.commit()
     return {"companies": len(stamps), "events": added_events}
 
