@@ -26,7 +26,7 @@ def document(body: bytes, media_type: str, **headers: str):
     return response
 
 
-def vary_on_accept(answer: tuple) -> tuple:
+def vary_on_accept(response):
     """Mark a negotiated JSON answer, so that caches keep its representations apart."""
-    body, status, headers = answer
-    return body, status, {**headers, "Vary": "Accept"}
+    response.vary.add("Accept")
+    return response

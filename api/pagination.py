@@ -1,10 +1,12 @@
 """List arguments shared by every collection: paging, sorting and incremental sync."""
 
 import math
+import threading
 from dataclasses import dataclass
 
 import marshmallow as ma
 import orjson
+from cachetools import LRUCache
 from flask import request, url_for
 from sqlalchemy import Select, func, select
 
@@ -119,9 +121,28 @@ class Page:
         return {"X-Pagination": orjson.dumps(self.metadata()).decode(), "Link": self.links()}
 
 
-def paginate(query: Select, args: dict) -> Page:
-    """Run one page of `query` and count the whole result."""
+# Counting a large filtered set is the slowest part of a list; a count stays valid while its table's
+# stamp (see records.table_stamp) does not move, so each process remembers recent ones.
+_counts: LRUCache = LRUCache(maxsize=4096)
+_counts_lock = threading.Lock()
+
+
+def _count(query: Select, stamp) -> int:
+    statement = query.order_by(None)
+    compiled = statement.compile(db.engine)
+    key = (str(compiled), repr(sorted(compiled.params.items())), stamp)
+    with _counts_lock:
+        total = _counts.get(key)
+    if total is None:
+        total = db.session.scalar(select(func.count()).select_from(statement.subquery()))
+        with _counts_lock:
+            _counts[key] = total
+    return total
+
+
+def paginate(query: Select, args: dict, stamp) -> Page:
+    """Run one page of `query` and count the whole result (remembered while `stamp` holds)."""
     page, page_size = args["page"], args["page_size"]
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    total = _count(query, stamp)
     items = db.session.scalars(query.limit(page_size).offset((page - 1) * page_size)).all()
     return Page(list(items), total, page, page_size)

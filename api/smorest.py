@@ -87,6 +87,10 @@ IF_NONE_MATCH = {
 class Blueprint(BlueprintBase):
     ARGUMENTS_PARSER = Parser()
 
+    def arguments(self, schema, **kwargs):
+        # webargs would build a new schema from a class on every request; build it once.
+        return super().arguments(schema() if isinstance(schema, type) else schema, **kwargs)
+
     def errors(self, *statuses: int):
         """Document the error answers an operation can give (all are problem+json)."""
 

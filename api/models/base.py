@@ -1,7 +1,7 @@
 """Declarative base, shared column types and the mixin every stored record uses."""
 
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import JSON, DateTime, Integer, MetaData, String, Text, TypeDecorator
@@ -65,7 +65,7 @@ class LocalizedText:
     en: str | None = None
 
     def to_dict(self) -> dict | None:
-        present = {lang: text for lang, text in asdict(self).items() if text is not None}
+        present = {lang: text for lang, text in (("fi", self.fi), ("sv", self.sv), ("en", self.en)) if text is not None}
         return present or None
 
     @classmethod

@@ -22,7 +22,13 @@ class Company(RecordMixin, Base):
             postgresql_where=text("deleted_at IS NULL"),
         ),
         Index("ix_companies_sync", "updated_at", "id"),
-        Index("ix_companies_municipality_name", "municipality", "name"),
+        # The frontend's lists: live records by name, optionally in some municipalities. Covering
+        # the status too lets counts and pages come from the index alone.
+        Index("ix_companies_live_name", "status", "name", "id", sqlite_where=text("deleted_at IS NULL"), postgresql_where=text("deleted_at IS NULL")),
+        Index(
+            "ix_companies_live_municipality_name", "municipality", "status", "name", "id",
+            sqlite_where=text("deleted_at IS NULL"), postgresql_where=text("deleted_at IS NULL"),
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Index, String
+from sqlalchemy import Boolean, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.models.associations import event_municipalities, event_spearheads
@@ -16,6 +16,7 @@ class Event(RecordMixin, Base):
     __table_args__ = (
         Index("ix_events_sync", "updated_at", "id"),
         Index("ix_events_start_end", "start_time", "end_time"),
+        Index("ix_events_live_start", "status", "start_time", "id", sqlite_where=text("deleted_at IS NULL"), postgresql_where=text("deleted_at IS NULL")),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)

@@ -31,5 +31,6 @@ class Spearhead(RecordMixin, Base):
     key_figures: Mapped[list] = mapped_column(JSONDocument, default=list)
     image_url: Mapped[str | None] = mapped_column(String(2000))
     municipalities: Mapped[list[Municipality]] = relationship(
-        secondary=spearhead_municipalities, lazy="selectin", order_by=Municipality.code
+        # Loaded on demand (the spearhead views ask for it), not whenever a company's spearheads load.
+        secondary=spearhead_municipalities, lazy="select", order_by=Municipality.code
     )

@@ -10,7 +10,7 @@ from api.formats import jsonld
 from api.models import Company, Municipality, Spearhead
 from api.models.associations import company_spearheads
 from api.negotiation import document, preferred, vary_on_accept
-from api.pagination import PAGINATION_HEADERS, SortKey, paginate
+from api.pagination import PAGINATION_HEADERS, SortKey
 from api.resources import records
 from api.resources.companies.schemas import CompanyQueryArgsSchema, CompanySchema
 from api.smorest import Blueprint
@@ -26,9 +26,12 @@ SORT_COLUMNS = {
 }
 
 
+def lookup(company_id: str):
+    return records.live(Company, Company.id == company_id), f"No company has the id {company_id}."
+
+
 def get_company(company_id: str) -> Company:
-    query = records.visible(select(Company), Company).where(Company.id == company_id, Company.deleted_at.is_(None))
-    return records.get_or_404(query, f"No company has the id {company_id}.")
+    return records.get_or_404(*lookup(company_id))
 
 
 def has_tag(tag: str) -> ColumnElement[bool]:
@@ -84,7 +87,7 @@ class CompaniesViews(MethodView):
     @blp.conditional_read
     def get(self, args):
         """List companies"""
-        return records.read_page(paginate(filtered(args), args))
+        return records.read_page(filtered(args), args, CompanySchema)
 
     @blp.arguments(CompanySchema)
     @blp.response(201, CompanySchema)
@@ -104,12 +107,12 @@ class CompaniesByIdViews(MethodView):
     @blp.errors(404, 406)
     def get(self, company_id):
         """Get a company (schema.org JSON-LD with Accept: application/ld+json)"""
-        company = get_company(company_id)
         if preferred("application/json", jsonld.MEDIA_TYPE) == jsonld.MEDIA_TYPE:
+            company = get_company(company_id)
             municipality = db.session.get(Municipality, company.municipality) if company.municipality else None
             url = url_for("companies.CompaniesByIdViews", company_id=company.id, _external=True)
             return document(jsonld.dumps(jsonld.company(company, url, municipality)), jsonld.MEDIA_TYPE)
-        return vary_on_accept(records.read_record(company))
+        return vary_on_accept(records.read(*lookup(company_id), CompanySchema))
 
     @blp.arguments(CompanySchema)
     @blp.response(200, CompanySchema)

@@ -7,9 +7,8 @@ from sqlalchemy import func, or_, select
 from api.formats import jsonld
 from api.models import Company, Event, Municipality, Spearhead
 from api.models.associations import event_municipalities, event_spearheads
-from api.models.base import utcnow
 from api.negotiation import document, preferred, vary_on_accept
-from api.pagination import PAGINATION_HEADERS, SortKey, paginate
+from api.pagination import PAGINATION_HEADERS, SortKey
 from api.resources import records
 from api.resources.events.schemas import EventQueryArgsSchema, EventSchema
 from api.smorest import Blueprint
@@ -24,9 +23,12 @@ SORT_COLUMNS = {
 }
 
 
+def lookup(event_id: str):
+    return records.live(Event, Event.id == event_id), f"No event has the id {event_id}."
+
+
 def get_event(event_id: str) -> Event:
-    query = records.visible(select(Event), Event).where(Event.id == event_id, Event.deleted_at.is_(None))
-    return records.get_or_404(query, f"No event has the id {event_id}.")
+    return records.get_or_404(*lookup(event_id))
 
 
 def in_spearhead(id_or_slug: str):
@@ -40,7 +42,7 @@ def in_spearhead(id_or_slug: str):
 
 def filtered(args: dict):
     query = records.list_query(Event, args, SORT_COLUMNS, [SortKey("start_time", False)])
-    now = utcnow()
+    now = records.clock()
     if "start" in args:
         query = query.where(Event.end_time >= args["start"])
     if "end" in args:
@@ -80,7 +82,7 @@ class EventsViews(MethodView):
     @blp.conditional_read
     def get(self, args):
         """List events (soonest first)"""
-        return records.read_page(paginate(filtered(args), args))
+        return records.read_page(filtered(args), args, EventSchema)
 
     @blp.arguments(EventSchema)
     @blp.response(201, EventSchema)
@@ -98,13 +100,13 @@ class EventsByIdViews(MethodView):
     @blp.errors(404, 406)
     def get(self, event_id):
         """Get an event (schema.org JSON-LD with Accept: application/ld+json)"""
-        event = get_event(event_id)
         if preferred("application/json", jsonld.MEDIA_TYPE) == jsonld.MEDIA_TYPE:
+            event = get_event(event_id)
             url = url_for("events.EventsByIdViews", event_id=event.id, _external=True)
             company_id = (event.organizer or {}).get("company_id")
             organizer = url_for("companies.CompaniesByIdViews", company_id=company_id, _external=True) if company_id else None
             return document(jsonld.dumps(jsonld.event(event, url, organizer)), jsonld.MEDIA_TYPE)
-        return vary_on_accept(records.read_record(event))
+        return vary_on_accept(records.read(*lookup(event_id), EventSchema))
 
     @blp.arguments(EventSchema)
     @blp.response(200, EventSchema)

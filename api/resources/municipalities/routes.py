@@ -6,7 +6,7 @@ from sqlalchemy import or_, select
 
 from api.extensions import db
 from api.models import Municipality
-from api.pagination import PAGINATION_HEADERS, SortKey, paginate
+from api.pagination import PAGINATION_HEADERS, SortKey
 from api.resources import records
 from api.resources.municipalities.schemas import MunicipalityQueryArgsSchema, MunicipalitySchema
 from api.smorest import Blueprint
@@ -28,11 +28,12 @@ SORT_COLUMNS = {
 }
 
 
+def lookup(code: str):
+    return records.live(Municipality, Municipality.code == code), f"No municipality has the code {code}."
+
+
 def _get(code: str) -> Municipality:
-    query = records.visible(select(Municipality), Municipality).where(
-        Municipality.code == code, Municipality.deleted_at.is_(None)
-    )
-    return records.get_or_404(query, f"No municipality has the code {code}.")
+    return records.get_or_404(*lookup(code))
 
 
 def _check_code(data: dict, code: str) -> None:
@@ -51,7 +52,7 @@ class MunicipalitiesViews(MethodView):
         if "q" in args:
             pattern = f"%{args['q']}%"
             query = query.where(or_(columns.name_fi.ilike(pattern), columns.name_sv.ilike(pattern), columns.name_en.ilike(pattern)))
-        return records.read_page(paginate(query, args))
+        return records.read_page(query, args, MunicipalitySchema)
 
     @blp.arguments(MunicipalitySchema)
     @blp.response(201, MunicipalitySchema)
@@ -71,7 +72,7 @@ class MunicipalitiesByCodeViews(MethodView):
     @blp.errors(404)
     def get(self, code):
         """Get a municipality"""
-        return records.read_record(_get(code))
+        return records.read(*lookup(code), MunicipalitySchema)
 
     @blp.arguments(MunicipalitySchema)
     @blp.response(200, MunicipalitySchema)

@@ -3,11 +3,12 @@
 from flask import url_for
 from flask.views import MethodView
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from api.extensions import db
 from api.models import Municipality, Spearhead
 from api.models.associations import spearhead_municipalities
-from api.pagination import PAGINATION_HEADERS, SortKey, paginate
+from api.pagination import PAGINATION_HEADERS, SortKey
 from api.resources import records
 from api.resources.companies import routes as companies
 from api.resources.companies.schemas import CompanyQueryArgsSchema, CompanySchema
@@ -30,11 +31,14 @@ SORT_COLUMNS = {
 }
 
 
+def lookup(id_or_slug: str):
+    condition = or_(Spearhead.id == id_or_slug, Spearhead.slug == id_or_slug)
+    query = records.live(Spearhead, condition).options(selectinload(Spearhead.municipalities))
+    return query, f"No spearhead has the id or slug {id_or_slug}."
+
+
 def get_spearhead(id_or_slug: str) -> Spearhead:
-    query = records.visible(select(Spearhead), Spearhead).where(
-        or_(Spearhead.id == id_or_slug, Spearhead.slug == id_or_slug), Spearhead.deleted_at.is_(None)
-    )
-    return records.get_or_404(query, f"No spearhead has the id or slug {id_or_slug}.")
+    return records.get_or_404(*lookup(id_or_slug))
 
 
 def model_values(data: dict) -> dict:
@@ -55,7 +59,9 @@ class SpearheadsViews(MethodView):
     @blp.conditional_read
     def get(self, args):
         """List spearheads"""
-        query = records.list_query(Spearhead, args, SORT_COLUMNS, [SortKey("priority", False)])
+        query = records.list_query(Spearhead, args, SORT_COLUMNS, [SortKey("priority", False)]).options(
+            selectinload(Spearhead.municipalities)
+        )
         if "municipality" in args:
             query = query.where(
                 Spearhead.id.in_(
@@ -66,7 +72,7 @@ class SpearheadsViews(MethodView):
             )
         if "status" in args:
             query = query.where(Spearhead.status == args["status"])
-        return records.read_page(paginate(query, args))
+        return records.read_page(query, args, SpearheadSchema)
 
     @blp.arguments(SpearheadSchema)
     @blp.response(201, SpearheadSchema)
@@ -85,7 +91,7 @@ class SpearheadsByIdViews(MethodView):
     @blp.errors(404)
     def get(self, id_or_slug):
         """Get a spearhead by id or slug"""
-        return records.read_record(get_spearhead(id_or_slug))
+        return records.read(*lookup(id_or_slug), SpearheadSchema)
 
     @blp.arguments(SpearheadSchema)
     @blp.response(200, SpearheadSchema)
@@ -132,7 +138,7 @@ class SpearheadCompaniesViews(MethodView):
     def get(self, args, id_or_slug):
         """List the companies of a spearhead (the company list's filters apply)"""
         spearhead = get_spearhead(id_or_slug)
-        return records.read_page(paginate(companies.filtered({**args, "spearhead": spearhead.id}), args))
+        return records.read_page(companies.filtered({**args, "spearhead": spearhead.id}), args, CompanySchema)
 
 
 @blp.route("/<id_or_slug>/events")
@@ -144,4 +150,4 @@ class SpearheadEventsViews(MethodView):
     def get(self, args, id_or_slug):
         """List the events of a spearhead (the event list's filters apply)"""
         spearhead = get_spearhead(id_or_slug)
-        return records.read_page(paginate(events.filtered({**args, "spearhead": spearhead.id}), args))
+        return records.read_page(events.filtered({**args, "spearhead": spearhead.id}), args, EventSchema)
