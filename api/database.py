@@ -45,8 +45,10 @@ def serialize_writes(session, table: str) -> None:
 
 def engine_options(url: str) -> dict:
     """Pool and driver settings that bound how long a request can wait on an unreachable database."""
-    options = {"pool_pre_ping": True, "pool_timeout": 5}
+    options = {"pool_timeout": 5}
     if url.startswith("postgresql"):
+        # Each checkout first checks the connection, so a restarted server costs no failed request.
+        options["pool_pre_ping"] = True
         options["connect_args"] = {
             "connect_timeout": 3,
             # A server that stops answering mid-connection is given up on within seconds, not minutes.

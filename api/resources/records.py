@@ -1,6 +1,7 @@
 """Operations every resource shares: visibility, lookup, merge patch, save and soft delete."""
 
 from datetime import datetime, timedelta
+from collections.abc import Callable
 from typing import Any
 
 import marshmallow as ma
@@ -72,7 +73,9 @@ def read(query: Select, not_found: str, schema: type[ma.Schema]):
 
 def table_stamp(model) -> datetime | None:
     """The latest `updated_at` of a table: it changes with every write to it (an index lookup)."""
-    return db.session.scalar(select(model.updated_at).order_by(model.updated_at.desc()).limit(1))
+    # Straight to the connection: this runs on every list request, and needs no ORM.
+    statement = select(model.updated_at).order_by(model.updated_at.desc()).limit(1)
+    return db.session.connection().execute(statement).scalar()
 
 
 def clock() -> datetime:
@@ -82,19 +85,20 @@ def clock() -> datetime:
     return g.as_of
 
 
-def read_page(query: Select, args: dict, schema: type[ma.Schema]):
+def read_page(model, args: dict, schema: type[ma.Schema], query: Callable[[], Select], *, uses_clock: bool = False):
     """Answer a GET of a list; its ETag is the table's stamp, so a 304 costs one index lookup.
 
     Every write stamps `updated_at` anew and a list shows only the table's own columns and links,
     so an unchanged stamp (and, for filters such as `upcoming`, an unchanged clock()) means an
-    unchanged answer for the same URL and reader.
+    unchanged answer for the same URL and reader. The query is built only when the answer is not
+    already at hand.
     """
-    stamp = table_stamp(query.column_descriptions[0]["entity"])
-    etag = make_etag(request.full_path, view_name(), stamp, g.get("as_of"))
+    stamp = table_stamp(model)
+    etag = make_etag(request.full_path, view_name(), stamp, clock() if uses_clock else None)
     answer_304_if_fresh(etag)
 
     def build():
-        page = paginate(query, args, stamp)
+        page = paginate(query(), args, stamp)
         return serialize(schema, page.items), page.headers()
 
     return cached_answer(etag, build)

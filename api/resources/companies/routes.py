@@ -87,7 +87,7 @@ class CompaniesViews(MethodView):
     @blp.conditional_read
     def get(self, args):
         """List companies"""
-        return records.read_page(filtered(args), args, CompanySchema)
+        return records.read_page(Company, args, CompanySchema, lambda: filtered(args))
 
     @blp.arguments(CompanySchema)
     @blp.response(201, CompanySchema)

@@ -40,6 +40,11 @@ def in_spearhead(id_or_slug: str):
     return Event.id.in_(linked)
 
 
+def uses_clock(args: dict) -> bool:
+    """`upcoming` and `registration_open` compare with the current time."""
+    return args.get("upcoming") is not None or args.get("registration_open") is not None
+
+
 def filtered(args: dict):
     query = records.list_query(Event, args, SORT_COLUMNS, [SortKey("start_time", False)])
     now = records.clock()
@@ -82,7 +87,7 @@ class EventsViews(MethodView):
     @blp.conditional_read
     def get(self, args):
         """List events (soonest first)"""
-        return records.read_page(filtered(args), args, EventSchema)
+        return records.read_page(Event, args, EventSchema, lambda: filtered(args), uses_clock=uses_clock(args))
 
     @blp.arguments(EventSchema)
     @blp.response(201, EventSchema)

@@ -32,6 +32,14 @@ def lookup(code: str):
     return records.live(Municipality, Municipality.code == code), f"No municipality has the code {code}."
 
 
+def filtered(args: dict):
+    query = records.list_query(Municipality, args, SORT_COLUMNS, [SortKey("code", False)])
+    if "q" in args:
+        pattern = f"%{args['q']}%"
+        query = query.where(or_(columns.name_fi.ilike(pattern), columns.name_sv.ilike(pattern), columns.name_en.ilike(pattern)))
+    return query
+
+
 def _get(code: str) -> Municipality:
     return records.get_or_404(*lookup(code))
 
@@ -48,11 +56,7 @@ class MunicipalitiesViews(MethodView):
     @blp.conditional_read
     def get(self, args):
         """List municipalities"""
-        query = records.list_query(Municipality, args, SORT_COLUMNS, [SortKey("code", False)])
-        if "q" in args:
-            pattern = f"%{args['q']}%"
-            query = query.where(or_(columns.name_fi.ilike(pattern), columns.name_sv.ilike(pattern), columns.name_en.ilike(pattern)))
-        return records.read_page(query, args, MunicipalitySchema)
+        return records.read_page(Municipality, args, MunicipalitySchema, lambda: filtered(args))
 
     @blp.arguments(MunicipalitySchema)
     @blp.response(201, MunicipalitySchema)

@@ -6,7 +6,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from api.extensions import db
-from api.models import Municipality, Spearhead
+from api.models import Company, Event, Municipality, Spearhead
 from api.models.associations import spearhead_municipalities
 from api.pagination import PAGINATION_HEADERS, SortKey
 from api.resources import records
@@ -41,6 +41,19 @@ def get_spearhead(id_or_slug: str) -> Spearhead:
     return records.get_or_404(*lookup(id_or_slug))
 
 
+def filtered(args: dict):
+    query = records.list_query(Spearhead, args, SORT_COLUMNS, [SortKey("priority", False)])
+    query = query.options(selectinload(Spearhead.municipalities))
+    if "municipality" in args:
+        linked = select(spearhead_municipalities.c.spearhead_id).where(
+            spearhead_municipalities.c.municipality_code.in_(args["municipality"])
+        )
+        query = query.where(Spearhead.id.in_(linked))
+    if "status" in args:
+        query = query.where(Spearhead.status == args["status"])
+    return query
+
+
 def model_values(data: dict) -> dict:
     data["municipalities"] = records.resolve(Municipality, Municipality.code, data["municipalities"], "municipalities")
     return data
@@ -59,20 +72,7 @@ class SpearheadsViews(MethodView):
     @blp.conditional_read
     def get(self, args):
         """List spearheads"""
-        query = records.list_query(Spearhead, args, SORT_COLUMNS, [SortKey("priority", False)]).options(
-            selectinload(Spearhead.municipalities)
-        )
-        if "municipality" in args:
-            query = query.where(
-                Spearhead.id.in_(
-                    select(spearhead_municipalities.c.spearhead_id).where(
-                        spearhead_municipalities.c.municipality_code.in_(args["municipality"])
-                    )
-                )
-            )
-        if "status" in args:
-            query = query.where(Spearhead.status == args["status"])
-        return records.read_page(query, args, SpearheadSchema)
+        return records.read_page(Spearhead, args, SpearheadSchema, lambda: filtered(args))
 
     @blp.arguments(SpearheadSchema)
     @blp.response(201, SpearheadSchema)
@@ -138,7 +138,7 @@ class SpearheadCompaniesViews(MethodView):
     def get(self, args, id_or_slug):
         """List the companies of a spearhead (the company list's filters apply)"""
         spearhead = get_spearhead(id_or_slug)
-        return records.read_page(companies.filtered({**args, "spearhead": spearhead.id}), args, CompanySchema)
+        return records.read_page(Company, args, CompanySchema, lambda: companies.filtered({**args, "spearhead": spearhead.id}))
 
 
 @blp.route("/<id_or_slug>/events")
@@ -150,4 +150,6 @@ class SpearheadEventsViews(MethodView):
     def get(self, args, id_or_slug):
         """List the events of a spearhead (the event list's filters apply)"""
         spearhead = get_spearhead(id_or_slug)
-        return records.read_page(events.filtered({**args, "spearhead": spearhead.id}), args, EventSchema)
+        return records.read_page(
+            Event, args, EventSchema, lambda: events.filtered({**args, "spearhead": spearhead.id}), uses_clock=events.uses_clock(args)
+        )
