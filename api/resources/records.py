@@ -2,6 +2,7 @@
 
 from datetime import datetime, timedelta
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 import marshmallow as ma
@@ -71,11 +72,15 @@ def read(query: Select, not_found: str, schema: type[ma.Schema]):
     return cached_answer(etag, lambda: (serialize(schema, get_or_404(query, not_found)), {}))
 
 
+@cache
+def _stamp_statement(model) -> Select:
+    return select(model.updated_at).order_by(model.updated_at.desc()).limit(1)
+
+
 def table_stamp(model) -> datetime | None:
     """The latest `updated_at` of a table: it changes with every write to it (an index lookup)."""
-    # Straight to the connection: this runs on every list request, and needs no ORM.
-    statement = select(model.updated_at).order_by(model.updated_at.desc()).limit(1)
-    return db.session.connection().execute(statement).scalar()
+    # Straight to the connection with a prebuilt statement: this runs on every list request.
+    return db.session.connection().execute(_stamp_statement(model)).scalar()
 
 
 def clock() -> datetime:

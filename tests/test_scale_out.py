@@ -1,0 +1,77 @@
+"""Two app instances (separate gunicorn masters) over one database behave as one service."""
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from api.domain.business_id import business_ids
+from tests import payloads
+from tests.live import call, gunicorn
+from tests.test_sync import PAGE_SIZE
+
+pytestmark = pytest.mark.skipif(not os.environ.get("TEST_POSTGRES_URL"), reason="scale-out runs over one PostgreSQL")
+
+
+@pytest.fixture(scope="module")
+def bases(database_url):
+    """Two independent instances, as two hosts behind a load balancer would run them."""
+    with gunicorn(database_url, workers=2) as first, gunicorn(database_url, workers=2) as second:
+        yield [first.base_url, second.base_url]
+
+
+def test_no_lost_update_across_instances(bases, client):
+    company_id = client.post("/api/v1/companies", json=payloads.company(tags=[])).get_json()["id"]
+
+    def writer(number: int):
+        for update in range(4):
+            url = f"{bases[(number + update) % 2]}/api/v1/companies/{company_id}"  # alternate, as a balancer would
+            while True:
+                _, headers, company = call("GET", url)
+                status, _, _ = call("PATCH", url, {"tags": company["tags"] + [f"i{number}-{update}"]}, {"If-Match": headers["ETag"]})
+                if status == 200:
+                    break
+                assert status == 412
+
+    with ThreadPoolExecutor(6) as pool:
+        list(pool.map(writer, range(6)))
+    _, _, company = call("GET", f"{bases[0]}/api/v1/companies/{company_id}")
+    assert sorted(company["tags"]) == sorted(f"i{n}-{u}" for n in range(6) for u in range(4))
+
+
+def test_a_partner_syncing_from_both_instances_stays_consistent(bases, client):
+    ids = business_ids(3_000_000)
+    created = [client.post("/api/v1/companies", json=payloads.company(next(ids), name=f"Yritys {n}")) for n in range(7)]
+    mirror, state = {}, {"cursor": None, "turn": 0}
+
+    def sync_pass():
+        while True:
+            query = f"include_deleted=true&sort=updated_at&page_size={PAGE_SIZE}"
+            if state["cursor"]:
+                query += f"&updated_since={state['cursor'].replace('+', '%2B')}"
+            _, _, page = call("GET", f"{bases[state['turn'] % 2]}/api/v1/companies?{query}")
+            state["turn"] += 1  # each page from the other instance
+            for record in page:
+                if "deleted_at" in record:
+                    mirror.pop(record["id"], None)
+                else:
+                    mirror[record["id"]] = record
+            if page:
+                state["cursor"] = page[-1]["updated_at"]
+            if len(page) < PAGE_SIZE:
+                return
+
+    sync_pass()
+    # Writes land on both instances between passes.
+    for number, answer in enumerate(created[:4]):
+        url = f"{bases[number % 2]}/api/v1/companies/{answer.get_json()['id']}"
+        if number % 2:
+            call("DELETE", url, headers={"If-Match": answer.headers["ETag"]})
+        else:
+            call("PATCH", url, {"name": f"Muutettu {number}"}, {"If-Match": answer.headers["ETag"]})
+    for number in range(3):
+        call("POST", f"{bases[number % 2]}/api/v1/companies", payloads.company(next(ids), name=f"Uusi {number}"))
+    sync_pass()
+    _, _, fresh = call("GET", f"{bases[1]}/api/v1/companies?page_size=100")
+    assert mirror == {record["id"]: record for record in fresh}
+    assert len(mirror) == 7 - 2 + 3
