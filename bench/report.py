@@ -1,0 +1,240 @@
+"""Writes a benchmark run as docs/benchmarks.md and its latency plot docs/benchmarks.png."""
+
+import re
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no display
+import matplotlib.pyplot as plt  # noqa: E402  (the backend is chosen before pyplot loads)
+
+# Throughput of the app as a share of the floor's, per scenario (issue: performance targets).
+THROUGHPUT_TARGETS = {"by_id": 0.50, "list": 0.35, "search": 0.25, "not_modified": 0.70}
+# Median latency at the largest size over that at the smallest, for the scenarios that must use indexes.
+SCALING_TARGETS = {"list": 1.3, "search": 1.3}
+TITLES = {
+    "by_id": "Company by id",
+    "list": "List page of 50, municipality filter",
+    "search": "Full-text search with a filter",
+    "not_modified": "Conditional GET answered 304",
+    "patch": "PATCH with If-Match",
+}
+PATCH_COUNTS = re.compile(r"PATCH scenario: gets (\d+), patches (\d+), failed_gets (\d+), failed_patches (\d+)")
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.2f} ms"
+
+
+def mib(size: int) -> str:
+    return f"{size / 2**20:.0f} MiB"
+
+
+def write(runs: list, context: dict, output: Path) -> None:
+    output.parent.mkdir(parents=True, exist_ok=True)
+    plot_path = output.with_suffix(".png")
+    plot(runs, plot_path)
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Written by `{context['command'].strip()}` on {context['started']:%Y-%m-%d}; every figure on this page "
+        "comes from that one run. The floor is `bench/floor_app.py`, a minimal Flask app under the same gunicorn "
+        "settings that replays the app's own answers (same status, headers and bytes, checked before measuring), "
+        "so *app/floor* is the share of the bare HTTP stack's throughput that the app keeps.",
+        "",
+        f"The machine has {context['machine']['cores']} cores shared with other work (load average "
+        f"{' '.join(context['load_before'])} at the start, {' '.join(context['load_after'])} at the end), so "
+        "wrk, gunicorn and the database compete for the same cores and each figure is the median of "
+        f"{context['options'].repeats} interleaved app/floor pairs.",
+        "",
+        *setup(context),
+        *results(runs),
+        *targets(runs),
+        *files(runs),
+        "## Latency against data size",
+        "",
+        f"![Median latency against data size]({plot_path.name})",
+        "",
+        *reproduce(),
+    ]
+    output.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def setup(context: dict) -> list[str]:
+    settings, load, options = context["settings"], context["load"], context["options"]
+    environment = ", ".join(f"`{name}={value}`" for name, value in sorted(context["environment"].items()))
+    software = ", ".join(f"{name} {version}" for name, version in context["software"].items())
+    return [
+        "## Setup",
+        "",
+        "| | |",
+        "| --- | --- |",
+        f"| CPU | {context['machine']['cpu']}, {context['machine']['cores']} logical cores |",
+        f"| Memory | {context['machine']['memory']} |",
+        f"| Kernel | Linux {context['machine']['kernel']} |",
+        f"| Database | {context['database']}, a new database per size, `VACUUM ANALYZE` after loading |"
+        if options.database == "postgresql"
+        else f"| Database | {context['database']}, a new file per size, `ANALYZE` after loading |",
+        f"| Software | {software} |",
+        f"| Server | `gunicorn --config gunicorn.conf.py`: {settings['workers']} workers × {settings['threads']} threads "
+        f"({settings['worker_class']}), keepalive {settings['keepalive']} s, max_requests {settings['max_requests']} "
+        f"± {settings['max_requests_jitter']}, preload {settings['preload_app']}; the same for the app and the floor |",
+        f"| Server environment | {environment} (one load generator must not be throttled) |",
+        f"| Load | `{load.describe()}` over loopback, the same for every scenario; {options.warmup} s of warm-up per "
+        f"server and scenario; {options.repeats} measured pairs, floor first then app first in turn |",
+        f"| Run | {context['started']:%Y-%m-%d %H:%M} – {context['finished']:%H:%M} UTC |",
+        "",
+    ]
+
+
+def results(runs: list) -> list[str]:
+    lines = ["## Results", ""]
+    for run in runs:
+        lines += [
+            f"### {run.size:,} companies",
+            "",
+            f"Loaded with `flask seed --synthetic {run.size}` in {run.seed_seconds:.1f} s ({run.seeding}).",
+            "",
+            "| scenario | app req/s | floor req/s | app/floor | app p50 | app p99 | floor p50 | floor p99 | failed answers (app/floor) |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        for key, title in TITLES.items():
+            if key in run.measured:
+                m = run.measured[key]
+                lines.append(
+                    f"| {title} | {m.median('app', 'rps'):.0f} | {m.median('floor', 'rps'):.0f} | {m.ratio():.0%} | "
+                    f"{ms(m.median('app', 'p50'))} | {ms(m.median('app', 'p99'))} | {ms(m.median('floor', 'p50'))} | "
+                    f"{ms(m.median('floor', 'p99'))} | {m.failures('app')} / {m.failures('floor')} |"
+                )
+            elif key in run.unavailable:
+                lines.append(f"| {title} | not available | | | | | | | |")
+        lines += ["", "Each measured run (req/s):", ""]
+        for key, m in run.measured.items():
+            app = ", ".join(f"{result.rps:.0f}" for result in m.app)
+            floor = ", ".join(f"{result.rps:.0f}" for result in m.floor)
+            note = f" {m.scenario.note}." if m.scenario.note else ""
+            sent = "".join(f", `{name}: {value}`" for name, value in m.scenario.headers.items())
+            lines.append(f"- {TITLES[key]} (`{m.scenario.method} {m.scenario.path}`{sent}): app {app}; floor {floor}.{note}")
+            if key == "patch":
+                lines.append(f"  {patch_counts(m)}")
+        for key, scenario in run.unavailable.items():
+            lines.append(f"- {TITLES[key]}: not available: {scenario.unavailable}")
+        lines.append("")
+    return lines
+
+
+def patch_counts(m) -> str:
+    totals = [0, 0, 0, 0]
+    for result in m.app:
+        found = PATCH_COUNTS.search(result.output)
+        if found:
+            totals = [total + int(value) for total, value in zip(totals, found.groups())]
+    gets, patches, failed_gets, failed_patches = totals
+    return (f"Over the measured app runs: {patches} PATCHes, {failed_patches} not answered 2xx; "
+            f"{gets} GETs for an ETag, {failed_gets} not answered 2xx.")
+
+
+def targets(runs: list) -> list[str]:
+    sizes = [run.size for run in runs]
+    lines = [
+        "## Targets",
+        "",
+        "| target | " + " | ".join(f"{size:,} companies" for size in sizes) + " |",
+        "| --- | " + " | ".join("---" for _ in sizes) + " |",
+    ]
+    for key, share in THROUGHPUT_TARGETS.items():
+        cells = []
+        for run in runs:
+            if key not in run.measured:
+                cells.append("not met: not available")
+                continue
+            m = run.measured[key]
+            verdict = "met" if m.ratio() >= share else "**not met**"
+            cells.append(f"{verdict}: {m.ratio():.0%} ({m.median('app', 'rps'):.0f} vs {m.median('floor', 'rps'):.0f} req/s)")
+        lines.append(f"| {TITLES[key]}: at least {share:.0%} of the floor's throughput | " + " | ".join(cells) + " |")
+    small, large = runs[0], runs[-1]
+    for key, factor in SCALING_TARGETS.items():
+        label = f"{TITLES[key]}: median latency at {large.size:,} at most {factor} × that at {small.size:,}"
+        if len(runs) < 2:
+            verdict = "not measured: needs two sizes"
+        elif key not in small.measured or key not in large.measured:
+            verdict = "not met: not available"
+        else:
+            before, after = small.measured[key].median("app", "p50"), large.measured[key].median("app", "p50")
+            verdict = f"{'met' if after <= factor * before else '**not met**'}: {ms(after)} vs {ms(before)} ({after / before:.2f} ×)"
+        lines.append(f"| {label} | " + " | ".join([""] * (len(sizes) - 1) + [verdict]) + " |")
+    return lines + [""]
+
+
+def files(runs: list) -> list[str]:
+    lines = [
+        "## CSV export and import",
+        "",
+        "The export (`GET /api/v1/companies.csv`, every company) is downloaded from the app's gunicorn while the "
+        "resident memory of each worker is sampled from `/proc` every 20 ms; the import loads that file with "
+        "`flask import companies FILE` into a fresh database holding only the region's seed data.",
+        "",
+        "| companies | export | worker RSS before → peak | import | import peak RSS |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for run in runs:
+        if isinstance(run.export, dict):
+            e = run.export
+            export = (f"{e['lines']:,} lines, {e['bytes'] / 1e6:.1f} MB in {e['seconds']:.1f} s"
+                      f"{' (chunked)' if e['streamed'] else ''}")
+            memory = f"{mib(e['baseline_rss'])} → {mib(e['peak_rss'])}"
+        else:
+            export, memory = run.export, ""
+        if isinstance(run.imported, dict):
+            imported = f"{run.imported['seconds']:.1f} s: {run.imported['summary']}"
+            imported_memory = mib(run.imported["peak_rss"])
+        else:
+            imported, imported_memory = run.imported, ""
+        lines.append(f"| {run.size:,} | {export} | {memory} | {imported} | {imported_memory} |")
+    return lines + [""]
+
+
+def plot(runs: list, path: Path) -> None:
+    figure, axes = plt.subplots(figsize=(10, 5.5))
+    sizes = [run.size for run in runs]
+    for index, (key, title) in enumerate(TITLES.items()):
+        points = [(run.size, run.measured[key]) for run in runs if key in run.measured]
+        if not points:
+            continue
+        color = f"C{index}"
+        axes.plot([size for size, _ in points], [m.median("app", "p50") * 1000 for _, m in points],
+                  marker="o", color=color, label=f"{title} (app)")
+        axes.plot([size for size, _ in points], [m.median("floor", "p50") * 1000 for _, m in points],
+                  marker="x", linestyle="--", color=color, alpha=0.6, label=f"{title} (floor)")
+    axes.set_xscale("log")
+    axes.set_xticks(sizes, [f"{size:,}" for size in sizes])
+    axes.minorticks_off()
+    axes.set_xlabel("companies in the database")
+    # The floor answers in a few milliseconds and a slow app in hundreds: a log scale shows both.
+    axes.set_yscale("log")
+    axes.set_ylabel("median latency under load (ms, log scale)")
+    axes.set_title("Median latency against data size (app solid, floor dashed)")
+    axes.grid(True, alpha=0.3)
+    axes.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def reproduce() -> list[str]:
+    return [
+        "## How to reproduce",
+        "",
+        "On a Debian or Ubuntu machine with PostgreSQL and Redis running locally:",
+        "",
+        "```sh",
+        "apt-get install wrk",
+        "bin/setup && .venv/bin/pip install -e '.[bench]'",
+        ".venv/bin/python bench/run.py                      # 10,000 and 100,000 companies on PostgreSQL",
+        ".venv/bin/python bench/run.py --sizes 1000 --duration 3 --database sqlite   # a quick check",
+        "```",
+        "",
+        "The script creates (and drops) its own `bench_*` databases on the server named by `--postgres-url`, "
+        "starts the servers on free loopback ports and rewrites this page and its plot. Figures move with the "
+        "machine's load; compare ratios from one run, not absolute figures across runs.",
+    ]

@@ -1,0 +1,60 @@
+"""A list request runs as many SQL statements for a page of 100 as for a page of 5: no N+1 queries."""
+
+import contextlib
+
+import pytest
+from sqlalchemy import event
+
+from api.cli.synthetic import add_synthetic
+from api.extensions import db
+from api.models import Municipality, Spearhead
+from api.models.base import LocalizedText
+from api.resources import records
+
+LISTS = ["/api/v1/companies", "/api/v1/events", "/api/v1/spearheads", "/api/v1/municipalities"]
+
+
+@pytest.fixture
+def populated(app, seeded):
+    """More than five of each record, each with the related records a list shows."""
+    with app.app_context():
+        add_synthetic(1000, random_seed=7)  # and 10 events
+        for number in range(6):
+            records.save(Municipality(code=f"99{number}", name=LocalizedText(fi=f"Testikunta {number}")), created=True)
+        linked = list(db.session.scalars(db.select(Municipality).order_by(Municipality.code).limit(3)))
+        for number in range(6):
+            spearhead = Spearhead(slug=f"test-{number}", title=LocalizedText(fi=f"Kärki {number}"), municipalities=linked)
+            records.save(spearhead, created=True)
+
+
+@contextlib.contextmanager
+def statements(app):
+    """The SQL statements sent to the database while the block runs."""
+    sent = []
+
+    def count(_connection, _cursor, statement, _parameters, _context, _executemany):
+        sent.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def page(app, client, path: str, size: int) -> tuple[int, list[str]]:
+    with statements(app) as sent:
+        answer = client.get(f"{path}?page_size={size}")
+    assert answer.status_code == 200, answer.get_json()
+    return len(answer.get_json()), sent
+
+
+@pytest.mark.parametrize("path", LISTS)
+def test_a_list_costs_the_same_statements_whatever_its_page_size(app, client, populated, path):
+    client.get(path)  # the first request of a connection may run set-up statements of its own
+    small, few = page(app, client, path, 5)
+    large, many = page(app, client, path, 100)
+    assert (small, large > small) == (5, True), "the lists must hold more records than the small page"
+    assert len(many) == len(few), "\n".join(["page of 5:", *few, "", "page of 100:", *many])
