@@ -80,6 +80,8 @@ class SizeRun:
     seed_seconds: float = 0.0
     measured: dict[str, Measured] = field(default_factory=dict)
     unavailable: dict[str, Scenario] = field(default_factory=dict)
+    # Seconds of each list or search request made right after a write (no cache can answer it).
+    uncached: dict[str, list[float]] = field(default_factory=dict)
     export: dict | str = "not measured"
     imported: dict | str = "not measured"
 
@@ -97,6 +99,8 @@ def arguments() -> argparse.Namespace:
                         help="wrk connections; wrk runs one thread per connection (the PATCH script needs it)")
     parser.add_argument("--repeats", type=int, default=3, help="measured app/floor pairs per scenario")
     parser.add_argument("--warmup", type=int, default=3, help="seconds of unmeasured load before each scenario")
+    parser.add_argument("--uncached-rounds", type=int, default=25,
+                        help="list and search requests timed one by one, each right after a write")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     return parser.parse_args()
 
@@ -210,6 +214,7 @@ def run_size(size, options, load, env, settings, scratch: Path, context) -> Size
                         print(f"{scenario.title}: not available ({scenario.unavailable})", flush=True)
                         continue
                     run.measured[scenario.key] = measure(scenario, app, floor, load, options, lua_env)
+            run.uncached = uncached(app, scenarios, options.uncached_rounds, authorization)
             run.export = export_csv(app, csv_file, authorization)
     run.imported = import_csv(csv_file, options) if csv_file.exists() else "not available: no CSV export to import"
     return run
@@ -330,6 +335,36 @@ def measure(scenario: Scenario, app, floor, load: wrk.Load, options, lua_env) ->
                   + (f"  ({lua[0]})" if lua else ""), flush=True)
     print(f"{scenario.title:<38} ratio app/floor {measured.ratio():.1%}", flush=True)
     return measured
+
+
+def uncached(app, scenarios: list[Scenario], rounds: int, authorization: str | None) -> dict[str, list[float]]:
+    """Time list and search requests that no cache can answer: each follows a write to the companies.
+
+    The app remembers answers and counts while the table's latest `updated_at` holds, so under wrk
+    the same URL is mostly a cache hit; these sequential requests show the query path itself.
+    """
+    auth = {"Authorization": authorization} if authorization else {}
+    patch = next(scenario for scenario in scenarios if scenario.key == "patch")
+    path = f"/api/v1/companies/{patch.ids[0]}"
+    etag = header(app.request("GET", path, auth)[1], "ETag")
+    timed = {scenario.key: [] for scenario in scenarios if scenario.key in ("list", "search") and not scenario.unavailable}
+    for round_ in range(rounds):
+        for key in timed:
+            edit = {**auth, "Content-Type": "application/merge-patch+json", "If-Match": etag or ""}
+            body = f'{{"description": {{"en": "Uncached round {round_}."}}}}'.encode()
+            status, headers, _ = app.request("PATCH", path, edit, body)
+            if status != 200:
+                raise RuntimeError(f"PATCH {path} answered {status} while timing uncached requests")
+            etag = header(headers, "ETag")
+            started = time.perf_counter()
+            status, _, _ = app.request("GET", next(s.path for s in scenarios if s.key == key))
+            timed[key].append(time.perf_counter() - started)
+            if status != 200:
+                raise RuntimeError(f"The {key} request answered {status} while timing uncached requests")
+    for key, times in timed.items():
+        print(f"uncached {key}: median {statistics.median(times) * 1000:.2f} ms, max {max(times) * 1000:.2f} ms "
+              f"over {len(times)} requests", flush=True)
+    return timed
 
 
 def export_csv(app, target: Path, authorization: str | None) -> dict | str:
