@@ -48,11 +48,12 @@ def register_blueprints(app: Flask) -> None:
     from api.resources.companies.routes import blp as companies
     from api.resources.events.calendar import blp as event_calendars
     from api.resources.events.routes import blp as events
+    from api.resources.industries.routes import blp as industries
     from api.resources.municipalities.routes import blp as municipalities
     from api.resources.spearheads.routes import blp as spearheads
 
     app.register_blueprint(docs_assets.blp)
-    for blueprint in (municipalities, companies, events, event_calendars, spearheads, health.blp):
+    for blueprint in (municipalities, companies, events, event_calendars, spearheads, industries, health.blp):
         api.register_blueprint(blueprint)
     api.spec.path(rule=Rule("/metrics"), operations=health.METRICS_PATH)
 

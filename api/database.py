@@ -4,6 +4,8 @@ from flask import has_request_context, request
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
+from api.geo import register_sqlite_function
+
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -25,6 +27,7 @@ def configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        register_sqlite_function(dbapi_connection)
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):

@@ -9,6 +9,7 @@ from api.domain.business_id import InvalidBusinessId, normalize_business_id
 from api.domain.event_time import AmbiguousLocalTime, to_helsinki, to_utc
 from api.domain.industry import InvalidIndustryCode, validate_industry_code
 from api.domain.phone import InvalidPhoneNumber, normalize_phone
+from api.geo import Box, Point
 from api.models.base import LocalizedText
 
 NAME_LENGTH = 200
@@ -183,3 +184,63 @@ class References(ma.fields.List):
         if len(set(keys)) != len(keys):
             raise ma.ValidationError("Each item may appear only once.")
         return keys
+
+
+SEARCH_LENGTH = 200
+
+
+def SearchQuery(searched: str, **kwargs) -> Text:
+    description = (
+        f"Full-text search over {searched}, Finnish-aware: inflected forms find their base word (`sahat` finds `saha`), "
+        "parts of compounds are found (`tavara` finds `sahatavara`) and ä/ö may be typed as a/o. "
+        "Every word must match; results come best match first unless `sort` is given."
+    )
+    return Text(max_length=SEARCH_LENGTH, min_length=1, **_with_metadata(kwargs, description=description, example="sahat"))
+
+
+class _NumberList(ma.fields.String):
+    """Comma-separated numbers such as `62.88,24.80`, checked against their ranges."""
+
+    parts: tuple[tuple[str, float], ...] = ()
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        pieces = text.split(",")
+        names = [name for name, _ in self.parts]
+        if len(pieces) != len(self.parts):
+            raise ma.ValidationError(f"Give {len(self.parts)} comma-separated numbers: {','.join(names)}.")
+        numbers = []
+        for piece, (name, limit) in zip(pieces, self.parts):
+            try:
+                number = float(piece)
+            except ValueError:
+                raise ma.ValidationError(f"{name} is not a number.") from None
+            if not -limit <= number <= limit:
+                raise ma.ValidationError(f"{name} must be between {-limit:g} and {limit:g}.")
+            numbers.append(number)
+        return self.build(*numbers)
+
+
+class BoundingBox(_NumberList):
+    parts = (("minLon", 180), ("minLat", 90), ("maxLon", 180), ("maxLat", 90))
+
+    def __init__(self, **kwargs):
+        description = "minLon,minLat,maxLon,maxLat (WGS 84, as in RFC 7946); minLon > maxLon crosses the antimeridian."
+        super().__init__(**_with_metadata(kwargs, description=description, example="24.5,62.7,25.2,63.1"))
+
+    @staticmethod
+    def build(min_lon, min_lat, max_lon, max_lat) -> Box:
+        if min_lat > max_lat:
+            raise ma.ValidationError("minLat must not be above maxLat.")
+        return Box(min_lon, min_lat, max_lon, max_lat)
+
+
+class Coordinates(_NumberList):
+    parts = (("lat", 90), ("lon", 180))
+
+    def __init__(self, **kwargs):
+        super().__init__(**_with_metadata(kwargs, description="lat,lon (WGS 84).", example="62.878,24.800"))
+
+    @staticmethod
+    def build(lat, lon) -> Point:
+        return Point(lat, lon)

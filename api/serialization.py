@@ -51,7 +51,7 @@ def serialize(schema_class: type[ma.Schema], body) -> bytes:
     return dumps([plan.dump(record) for record in body] if isinstance(body, list) else plan.dump(body))
 
 
-def cached_answer(etag: str, build: Callable[[], tuple[bytes, dict]]):
+def cached_answer(etag: str, build: Callable[[], tuple[bytes, dict]], mimetype: str = "application/json"):
     """The 200 answer for `etag`, built by `build()` (body and headers) unless this process has it."""
     with _answers_lock:
         entry = _answers.get(etag)
@@ -60,4 +60,4 @@ def cached_answer(etag: str, build: Callable[[], tuple[bytes, dict]]):
         with _answers_lock:
             _answers[etag] = entry
     body, headers = entry
-    return current_app.response_class(body, headers={**headers, "ETag": f'"{etag}"'}, mimetype="application/json")
+    return current_app.response_class(body, headers={**headers, "ETag": f'"{etag}"'}, mimetype=mimetype)

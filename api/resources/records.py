@@ -90,23 +90,35 @@ def clock() -> datetime:
     return g.as_of
 
 
-def read_page(model, args: dict, schema: type[ma.Schema], query: Callable[[], Select], *, uses_clock: bool = False):
+def read_page(
+    model,
+    args: dict,
+    schema: type[ma.Schema],
+    query: Callable[[], Select],
+    *,
+    uses_clock: bool = False,
+    render: Callable[[list], bytes] | None = None,
+    media_type: str = "application/json",
+):
     """Answer a GET of a list; its ETag is the table's stamp, so a 304 costs one index lookup.
 
     Every write stamps `updated_at` anew and a list shows only the table's own columns and links,
     so an unchanged stamp (and, for filters such as `upcoming`, an unchanged clock()) means an
     unchanged answer for the same URL and reader. The query is built only when the answer is not
-    already at hand.
+    already at hand. `render(items)` writes the page in another `media_type` (such as GeoJSON),
+    whose ETag then differs from the JSON page's.
     """
     stamp = table_stamp(model)
-    etag = make_etag(request.full_path, view_name(), stamp, clock() if uses_clock else None)
+    variant = () if render is None else (media_type,)
+    etag = make_etag(request.full_path, view_name(), stamp, clock() if uses_clock else None, *variant)
     answer_304_if_fresh(etag)
 
     def build():
         page = paginate(query(), args, stamp)
-        return serialize(schema, page.items), page.headers()
+        body = serialize(schema, page.items) if render is None else render(page.items)
+        return body, page.headers()
 
-    return cached_answer(etag, build)
+    return cached_answer(etag, build, media_type)
 
 
 def merge_patch(target: Any, patch: Any) -> Any:

@@ -1,18 +1,26 @@
 """Companies: /api/v1/companies and /api/v1/companies/{id}."""
 
-from flask import url_for
+from flask import g, url_for
 from flask.views import MethodView
 from sqlalchemy import ColumnElement, func, or_, select
 
+from api import geo
 from api.domain.industry import CODE_SET
 from api.extensions import db
-from api.formats import jsonld
+from api.formats import geojson, jsonld
 from api.models import Company, Municipality, Spearhead
 from api.models.associations import company_spearheads
 from api.negotiation import document, preferred, vary_on_accept
 from api.pagination import PAGINATION_HEADERS, SortKey
 from api.resources import records
-from api.resources.companies.schemas import CompanyQueryArgsSchema, CompanySchema
+from api.resources.companies import facets
+from api.resources.companies.schemas import (
+    DEFAULT_RADIUS_KM,
+    CompanyFacetsArgsSchema,
+    CompanyFacetsSchema,
+    CompanyQueryArgsSchema,
+    CompanySchema,
+)
 from api.smorest import Blueprint
 
 blp = Blueprint("companies", __name__, url_prefix="/api/v1/companies", description="Companies of the region.")
@@ -50,12 +58,28 @@ def in_spearhead(id_or_slug: str) -> ColumnElement[bool]:
     return Company.id.in_(linked)
 
 
+def industry_prefix(prefix: str) -> ColumnElement[bool]:
+    """`16` matches 16, 161, 16100…: a range over the digit-only codes, so the index serves it."""
+    return Company.industry_code.between(prefix, prefix + "9" * (5 - len(prefix)))
+
+
+def origin_and_radius(args: dict) -> tuple[geo.Point, float] | None:
+    return (args["near"], args.get("radius_km", DEFAULT_RADIUS_KM)) if "near" in args else None
+
+
 def filtered(args: dict):
-    query = records.list_query(Company, args, SORT_COLUMNS, [SortKey("name", False)])
+    """The company list's query under the request's filters: the one place they are applied."""
+    dialect = db.engine.dialect.name
+    sort_columns = dict(SORT_COLUMNS)
+    near = origin_and_radius(args)
+    if near:
+        distance = geo.distance_sql(Company.latitude, Company.longitude, near[0], dialect)
+        sort_columns["distance_km"] = distance
+    query = records.list_query(Company, args, sort_columns, [SortKey("name", False)])
     if "municipality" in args:
         query = query.where(Company.municipality.in_(args["municipality"]))
     if "industry" in args:
-        query = query.where(Company.industry_code.startswith(args["industry"], autoescape=True))
+        query = query.where(industry_prefix(args["industry"]))
     if "spearhead" in args:
         query = query.where(in_spearhead(args["spearhead"]))
     if "tag" in args:
@@ -63,7 +87,33 @@ def filtered(args: dict):
     for name in ("size_class", "growth_seeking", "international", "business_id", "status"):
         if name in args:
             query = query.where(getattr(Company, name) == args[name])
+    if "bbox" in args:
+        query = query.where(geo.in_box(Company.latitude, Company.longitude, args["bbox"]))
+    if near:
+        origin, radius_km = near
+        g.distance_origin = origin  # each answer's distance_km (see CompanySchema)
+        query = query.where(geo.in_box(Company.latitude, Company.longitude, geo.around(origin, radius_km)), distance <= radius_km)
     return query
+
+
+def list_answer(args: dict, query):
+    """One page of `query()` as JSON, or as a GeoJSON FeatureCollection when the client asks for it."""
+    if preferred("application/json", geojson.MEDIA_TYPE) == geojson.MEDIA_TYPE:
+        return vary_on_accept(
+            records.read_page(Company, args, CompanySchema, query, render=geojson.writer(CompanySchema), media_type=geojson.MEDIA_TYPE)
+        )
+    return vary_on_accept(records.read_page(Company, args, CompanySchema, query))
+
+
+# The same page as GeoJSON, documented beside the JSON answer of status 200.
+GEOJSON_RESPONSE = {
+    "schema": geojson.feature_collection_schema("#/components/schemas/Company"),
+    "content_type": geojson.MEDIA_TYPE,
+    "description": "The page as a JSON array, or with `Accept: application/geo+json` as an RFC 7946 "
+    "FeatureCollection (coordinates [lon, lat], Feature id = company id, the company's fields in properties; "
+    "its own strong ETag).",
+    "success": True,
+}
 
 
 def model_values(data: dict) -> dict:
@@ -84,10 +134,12 @@ def _check_business_id_free(business_id: str, company_id: str | None = None) -> 
 class CompaniesViews(MethodView):
     @blp.arguments(CompanyQueryArgsSchema, location="query")
     @blp.response(200, CompanySchema(many=True), headers=PAGINATION_HEADERS)
+    @blp.alt_response(200, **GEOJSON_RESPONSE)
     @blp.conditional_read
+    @blp.errors(406)
     def get(self, args):
-        """List companies"""
-        return records.read_page(Company, args, CompanySchema, lambda: filtered(args))
+        """List companies (JSON, or GeoJSON with Accept: application/geo+json)"""
+        return list_answer(args, lambda: filtered(args))
 
     @blp.arguments(CompanySchema)
     @blp.response(201, CompanySchema)
@@ -97,6 +149,16 @@ class CompaniesViews(MethodView):
         _check_business_id_free(data["business_id"])
         company = records.save(Company(**model_values(data)), created=True)
         return records.created(company, url_for("companies.CompaniesByIdViews", company_id=company.id))
+
+
+@blp.route("/facets")
+class CompanyFacetsViews(MethodView):
+    @blp.arguments(CompanyFacetsArgsSchema, location="query")
+    @blp.response(200, CompanyFacetsSchema)
+    @blp.conditional_read
+    def get(self, args):
+        """Count the matching companies per municipality, industry section, spearhead and size class"""
+        return facets.answer(filtered({**args, "include_deleted": False}))
 
 
 @blp.route("/<company_id>")

@@ -3,11 +3,15 @@
 from datetime import date
 
 import marshmallow as ma
+from flask import g
 
+from api import geo
 from api.domain.industry import industry
 from api.domain.size_class import SIZE_CLASSES
 from api.fields import (
+    BoundingBox,
     BusinessId,
+    Coordinates,
     Email,
     IndustryCode,
     LocalizedColumns,
@@ -22,9 +26,12 @@ from api.fields import (
 )
 from api.pagination import ListArgsSchema, Sort
 from api.resources.schemas import RecordSchema
+from api.smorest import Schema
 
 TAG_LENGTH = 60
 MAX_TAGS = 200
+DEFAULT_RADIUS_KM = 50
+MAX_RADIUS_KM = 1000
 
 
 class CompanySchema(RecordSchema):
@@ -71,6 +78,26 @@ class CompanySchema(RecordSchema):
             "example": None,
         },
     )
+    distance_km = ma.fields.Method(
+        "_distance_km",
+        dump_only=True,
+        metadata={
+            "type": "number",
+            "description": "Great-circle kilometres (to the metre) from the `near` point; only in answers to a `near` query.",
+            "example": 12.345,
+        },
+    )
+
+    def _distance_km(self, company):
+        origin = g.get("distance_origin")
+        distance = origin and geo.haversine_km(company.latitude, company.longitude, origin.lat, origin.lon)
+        return None if distance is None else round(distance, 3)
+
+    @ma.post_dump
+    def distance_only_near(self, data, **kwargs):
+        if "distance_origin" not in g:
+            data.pop("distance_km", None)
+        return data
 
     def _industry_label(self, company):
         return industry(company.industry_code).label if company.industry_code else None
@@ -88,13 +115,54 @@ class CompanyQueryArgsSchema(ListArgsSchema):
     municipality = ma.fields.List(MunicipalityCode(), metadata={"description": "Repeatable; any of these codes."})
     industry = ma.fields.String(
         validate=ma.validate.Regexp(r"^\d{1,5}\Z", error="A TOL code prefix is 1 to 5 digits."),
-        metadata={"description": "TOL 2008 code prefix: 16 matches 16100."},
+        metadata={"description": "TOL 2008 code prefix: 16 matches 16100.", "example": "16"},
     )
-    spearhead = Text(max_length=100, metadata={"description": "Spearhead id or slug."})
-    tag = Text(max_length=TAG_LENGTH)
-    size_class = ma.fields.String(validate=ma.validate.OneOf(SIZE_CLASSES))
-    growth_seeking = ma.fields.Boolean()
-    international = ma.fields.Boolean()
+    spearhead = Text(max_length=100, metadata={"description": "Spearhead id or slug.", "example": "wood-bioeconomy"})
+    tag = Text(max_length=TAG_LENGTH, metadata={"description": "Exact tag.", "example": "vienti"})
+    size_class = ma.fields.String(validate=ma.validate.OneOf(SIZE_CLASSES), metadata={"example": "10-19"})
+    growth_seeking = ma.fields.Boolean(metadata={"example": True})
+    international = ma.fields.Boolean(metadata={"description": "Exports or works abroad.", "example": True})
     business_id = BusinessId(metadata={"description": "Exact Business ID."})
     status = ma.fields.String(validate=ma.validate.OneOf(("draft", "published")))
-    sort = Sort(("name", "business_id", "municipality", "founded_year", "created_at", "updated_at"))
+    bbox = BoundingBox(metadata={"description": "Companies inside minLon,minLat,maxLon,maxLat (WGS 84)."})
+    near = Coordinates(
+        metadata={"description": "lat,lon: companies within `radius_km` of this point, each with its `distance_km`."}
+    )
+    radius_km = ma.fields.Float(
+        validate=ma.validate.Range(min=0, max=MAX_RADIUS_KM, min_inclusive=False),
+        metadata={"description": f"Radius of a `near` query, up to {MAX_RADIUS_KM} (default {DEFAULT_RADIUS_KM}).", "example": 30},
+    )
+    sort = Sort(("name", "business_id", "municipality", "founded_year", "created_at", "updated_at", "distance_km"))
+
+    @ma.validates_schema
+    def distance_needs_a_point(self, data, **kwargs):
+        if "radius_km" in data and "near" not in data:
+            raise ma.ValidationError("radius_km needs near=lat,lon.", "radius_km")
+        if any(key.field == "distance_km" for key in data.get("sort") or []) and "near" not in data:
+            raise ma.ValidationError("Sorting by distance_km needs near=lat,lon.", "sort")
+
+
+class CompanyFacetsArgsSchema(CompanyQueryArgsSchema):
+    """The list's filters without paging and sorting."""
+
+    class Meta(CompanyQueryArgsSchema.Meta):
+        exclude = ("page", "page_size", "sort", "include_deleted")
+
+
+class CompanyFacetsSchema(Schema):
+    """Counts of the matching companies per value; values without companies are left out."""
+
+    municipality = ma.fields.Dict(
+        keys=ma.fields.String(), values=ma.fields.Integer(), metadata={"description": "Municipality code → count.", "example": {"226": 12, "931": 3}}
+    )
+    industry_section = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Integer(),
+        metadata={"description": "TOL 2008 section letter (A–U) → count; labels at /api/v1/industry-sections.", "example": {"C": 3, "A": 1}},
+    )
+    spearhead = ma.fields.Dict(
+        keys=ma.fields.String(), values=ma.fields.Integer(), metadata={"description": "Spearhead slug → count.", "example": {"wood-bioeconomy": 4}}
+    )
+    size_class = ma.fields.Dict(
+        keys=ma.fields.String(), values=ma.fields.Integer(), metadata={"description": "Size class → count.", "example": {"5-9": 7}}
+    )

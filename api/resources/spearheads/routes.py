@@ -133,12 +133,13 @@ def _update(spearhead: Spearhead, data: dict) -> Spearhead:
 class SpearheadCompaniesViews(MethodView):
     @blp.arguments(CompanyQueryArgsSchema, location="query")
     @blp.response(200, CompanySchema(many=True), headers=PAGINATION_HEADERS)
+    @blp.alt_response(200, **companies.GEOJSON_RESPONSE)
     @blp.conditional_read
-    @blp.errors(404)
+    @blp.errors(404, 406)
     def get(self, args, id_or_slug):
         """List the companies of a spearhead (the company list's filters apply)"""
         spearhead = get_spearhead(id_or_slug)
-        return records.read_page(Company, args, CompanySchema, lambda: companies.filtered({**args, "spearhead": spearhead.id}))
+        return companies.list_answer(args, lambda: companies.filtered({**args, "spearhead": spearhead.id}))
 
 
 @blp.route("/<id_or_slug>/events")
