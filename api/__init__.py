@@ -28,12 +28,14 @@ def register_extensions(app: Flask) -> None:
     from api.guards import register_guards
     from api.jsonio import ApiRequest, OrjsonProvider
     from api.observability import register_observability
+    from api import search
 
     app.request_class = ApiRequest
     app.json = OrjsonProvider(app)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), include_name=search.made_by_migration)
+    search.register(db.session)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
@@ -65,6 +67,8 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from api.cli.search import search_command
     from api.cli.seed import seed_command
 
     app.cli.add_command(seed_command)
+    app.cli.add_command(search_command)

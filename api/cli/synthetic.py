@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import insert, select
 
+from api import search
 from api.domain.business_id import business_ids
 from api.domain.industry import CODE_SET
 from api.extensions import db
@@ -98,9 +99,12 @@ def add_synthetic(count: int, random_seed: int) -> dict[str, int]:
         if len(companies) == BATCH:
             _flush(companies, links)
     _flush(companies, links)
-    added_events = _add_events(rng, len(rows) // EVENTS_PER_COMPANIES, municipalities, list(spearhead_ids.values()))
+    event_ids = _add_events(rng, len(rows) // EVENTS_PER_COMPANIES, municipalities, list(spearhead_ids.values()))
+    # Core inserts bypass the ORM's flush hook, so the new rows are indexed here, in the same transaction.
+    search.index_records(db.session, Company, [row["id"] for row in rows])
+    search.index_records(db.session, Event, event_ids)
     db.session.commit()
-    return {"companies": len(stamps), "events": added_events}
+    return {"companies": len(stamps), "events": len(event_ids)}
 
 
 def _flush(companies: list[dict], links: list[dict]) -> None:
@@ -113,14 +117,16 @@ def _flush(companies: list[dict], links: list[dict]) -> None:
     links.clear()
 
 
-def _add_events(rng: random.Random, count: int, municipalities: list[Municipality], spearhead_ids: list[str]) -> int:
+def _add_events(rng: random.Random, count: int, municipalities: list[Municipality], spearhead_ids: list[str]) -> list[str]:
     topics = [("Yrittäjäaamu", "Entrepreneurs' breakfast"), ("Vientikoulutus", "Export training"), ("Metsäpäivä", "Forest day"), ("Rekrytointitapahtuma", "Recruitment fair")]
     first = records.stamps(Event, count)
+    event_ids = []
     for stamp in first:
         title_fi, title_en = rng.choice(topics)
         home = rng.choice(municipalities)
         start = stamp.replace(hour=7, minute=0, second=0, microsecond=0) + timedelta(days=rng.randint(-400, 400))
         event_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        event_ids.append(event_id)
         online = rng.random() < 0.3
         db.session.execute(
             insert(Event),
@@ -137,4 +143,4 @@ def _add_events(rng: random.Random, count: int, municipalities: list[Municipalit
         db.session.execute(insert(event_municipalities), [{"event_id": event_id, "municipality_code": home.code}])
         if spearhead_ids:
             db.session.execute(insert(event_spearheads), [{"event_id": event_id, "spearhead_id": rng.choice(spearhead_ids)}])
-    return count
+    return event_ids

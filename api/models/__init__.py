@@ -3,6 +3,7 @@
 from api.models.company import Company
 from api.models.event import Event
 from api.models.municipality import Municipality
+from api.models.search_document import SearchDocument
 from api.models.spearhead import Spearhead
 
-__all__ = ["Company", "Event", "Municipality", "Spearhead"]
+__all__ = ["Company", "Event", "Municipality", "SearchDocument", "Spearhead"]

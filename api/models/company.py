@@ -29,6 +29,8 @@ class Company(RecordMixin, Base):
             "ix_companies_live_municipality_name", "municipality", "status", "name", "id",
             sqlite_where=text("deleted_at IS NULL"), postgresql_where=text("deleted_at IS NULL"),
         ),
+        # Map queries narrow by latitude first (a bounding box), then check longitude and distance.
+        Index("ix_companies_location", "latitude", "longitude"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)

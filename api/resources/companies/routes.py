@@ -4,7 +4,7 @@ from flask import g, url_for
 from flask.views import MethodView
 from sqlalchemy import ColumnElement, func, or_, select
 
-from api import geo
+from api import geo, search
 from api.domain.industry import CODE_SET
 from api.extensions import db
 from api.formats import geojson, jsonld
@@ -75,7 +75,13 @@ def filtered(args: dict):
     if near:
         distance = geo.distance_sql(Company.latitude, Company.longitude, near[0], dialect)
         sort_columns["distance_km"] = distance
-    query = records.list_query(Company, args, sort_columns, [SortKey("name", False)])
+    found = search.matches("company", args["q"], dialect) if "q" in args else None
+    if found is not None:
+        sort_columns["relevance"] = found.c.rank
+    default_sort = [SortKey("relevance" if found is not None else "name", False)]
+    query = records.list_query(Company, args, sort_columns, default_sort)
+    if found is not None:
+        query = query.join(found, found.c.record_id == Company.id)
     if "municipality" in args:
         query = query.where(Company.municipality.in_(args["municipality"]))
     if "industry" in args:

@@ -21,6 +21,7 @@ from api.fields import (
     Phone,
     PostalCode,
     References,
+    SearchQuery,
     Text,
     Url,
 )
@@ -112,6 +113,7 @@ class CompanySchema(RecordSchema):
 
 
 class CompanyQueryArgsSchema(ListArgsSchema):
+    q = SearchQuery("the name, description (every language), tags, industry label and place")
     municipality = ma.fields.List(MunicipalityCode(), metadata={"description": "Repeatable; any of these codes."})
     industry = ma.fields.String(
         validate=ma.validate.Regexp(r"^\d{1,5}\Z", error="A TOL code prefix is 1 to 5 digits."),

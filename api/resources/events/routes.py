@@ -4,6 +4,8 @@ from flask import url_for
 from flask.views import MethodView
 from sqlalchemy import func, or_, select
 
+from api import search
+from api.extensions import db
 from api.formats import jsonld
 from api.models import Company, Event, Municipality, Spearhead
 from api.models.associations import event_municipalities, event_spearheads
@@ -46,14 +48,18 @@ def uses_clock(args: dict) -> bool:
 
 
 def filtered(args: dict):
+    # Soonest first even with q: an event list is read as a calendar.
     query = records.list_query(Event, args, SORT_COLUMNS, [SortKey("start_time", False)])
+    if "q" in args:
+        found = search.matches("event", args["q"], db.engine.dialect.name)
+        query = query.join(found, found.c.record_id == Event.id)
     now = records.clock()
     if "start" in args:
         query = query.where(Event.end_time >= args["start"])
     if "end" in args:
         query = query.where(Event.start_time <= args["end"])
     if args.get("upcoming") is not None:
-        query = query.where((Event.end_time >= now) if args["upcoming"] else (Event.end_time < now))
+        query = query.where((Event.end_time > now) if args["upcoming"] else (Event.end_time <= now))
     if args.get("registration_open") is not None:
         closes = func.coalesce(Event.registration_deadline, Event.start_time)
         query = query.where((closes > now) if args["registration_open"] else (closes <= now))

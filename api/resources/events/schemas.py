@@ -13,6 +13,7 @@ from api.fields import (
     MunicipalityCode,
     Name,
     References,
+    SearchQuery,
     Text,
     Url,
 )
@@ -68,9 +69,10 @@ class EventSchema(RecordSchema):
 
 
 class EventQueryArgsSchema(ListArgsSchema):
+    q = SearchQuery("the title, description and location (every language)")
     start = ma.fields.AwareDateTime(metadata={"description": "Events that have not ended by this time (overlap)."})
     end = ma.fields.AwareDateTime(metadata={"description": "Events that start before this time (overlap)."})
-    upcoming = ma.fields.Boolean(metadata={"description": "true: events that have not ended."})
+    upcoming = ma.fields.Boolean(metadata={"description": "true: events that have not ended; false: events that have."})
     registration_open = ma.fields.Boolean(
         metadata={"description": "true: the registration deadline (or, without one, the start) is still ahead."}
     )

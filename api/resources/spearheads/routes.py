@@ -5,6 +5,7 @@ from flask.views import MethodView
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
+from api import search
 from api.extensions import db
 from api.models import Company, Event, Municipality, Spearhead
 from api.models.associations import spearhead_municipalities
@@ -42,8 +43,14 @@ def get_spearhead(id_or_slug: str) -> Spearhead:
 
 
 def filtered(args: dict):
-    query = records.list_query(Spearhead, args, SORT_COLUMNS, [SortKey("priority", False)])
+    sort_columns, default_sort, found = SORT_COLUMNS, [SortKey("priority", False)], None
+    if "q" in args:
+        found = search.matches("spearhead", args["q"], db.engine.dialect.name)
+        sort_columns, default_sort = {**SORT_COLUMNS, "relevance": found.c.rank}, [SortKey("relevance", False)]
+    query = records.list_query(Spearhead, args, sort_columns, default_sort)
     query = query.options(selectinload(Spearhead.municipalities))
+    if found is not None:
+        query = query.join(found, found.c.record_id == Spearhead.id)
     if "municipality" in args:
         linked = select(spearhead_municipalities.c.spearhead_id).where(
             spearhead_municipalities.c.municipality_code.in_(args["municipality"])

@@ -10,6 +10,7 @@ from api.fields import (
     LocalizedTitleSchema,
     MunicipalityCode,
     References,
+    SearchQuery,
     Text,
     Url,
 )
@@ -50,5 +51,5 @@ class SpearheadSchema(RecordSchema):
 class SpearheadQueryArgsSchema(ListArgsSchema):
     municipality = ma.fields.List(MunicipalityCode(), metadata={"description": "Repeatable; any of these codes."})
     status = ma.fields.String(validate=ma.validate.OneOf(("draft", "published")))
-    q = Text(max_length=200, metadata={"description": "Words in the title, summary or description."})
+    q = SearchQuery("the title, summary and description (every language)")
     sort = Sort(("priority", "slug", "created_at", "updated_at"))

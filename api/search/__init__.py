@@ -1,0 +1,132 @@
+"""Full-text search over companies, events and spearheads: one analysis, an index per database, same answers.
+
+Every ORM flush of a company, event or spearhead rewrites its document (an after_flush hook), so API
+writes, `flask seed` and imports through the session keep the index current in their own transaction.
+Code that inserts rows past the ORM calls index_records(); `flask search reindex` rebuilds everything.
+"""
+
+from itertools import chain
+
+from sqlalchemy import column, delete, event, false, func, insert, literal, literal_column, select, table
+from sqlalchemy.orm import Session
+
+from api.models import Municipality, SearchDocument
+from api.search import analysis, documents
+
+# Weights of the title, keywords and body fields. PostgreSQL takes them as {D, C, B, A}; D is unused.
+POSTGRES_WEIGHTS = literal_column("'{0.1, 0.2, 0.5, 1.0}'::float4[]")
+SQLITE_WEIGHTS = (10.0, 5.0, 2.0)
+FTS_TABLE = "search_fts"
+documents_table = SearchDocument.__table__
+_fts = table(FTS_TABLE, column("rowid"))
+_vector = literal_column("search_documents.vector")
+# The terms are analysed already: the 'simple' configuration only splits them on spaces.
+SIMPLE = literal_column("'simple'::regconfig")
+
+
+def _places(connection, codes: set[str]) -> dict[str, list[str]]:
+    """Municipality names by code, so "Karstulassa" finds the companies of Karstula."""
+    if not codes:
+        return {}
+    columns = Municipality.__table__.c
+    rows = connection.execute(select(columns.code, columns.name_fi, columns.name_sv).where(columns.code.in_(codes)))
+    return {code: sorted({name for name in (fi, sv) if name}) for code, fi, sv in rows}
+
+
+def _terms(texts: list[str]) -> str:
+    return " ".join(chain.from_iterable(analysis.index_terms(text) for text in texts))
+
+
+def rows_for(records: list, connection) -> list[dict]:
+    codes = {r.municipality for r in records if getattr(r, "municipality", None)}
+    codes |= {m.code for r in records for m in getattr(r, "municipalities", [])}
+    places = _places(connection, codes)
+    rows = []
+    for record in records:
+        kind, texts_of = documents.KINDS[type(record)]
+        texts = texts_of(record, places)
+        rows.append(
+            {
+                "kind": kind,
+                "record_id": record.id,
+                "title": _terms(texts.title),
+                "keywords": _terms(texts.keywords),
+                "body": _terms(texts.body),
+            }
+        )
+    return rows
+
+
+def write(connection, records: list, removed: list = ()) -> None:
+    """Replace the documents of the given records (and drop those of removed ones) in this transaction."""
+    ids_by_kind: dict[str, list[str]] = {}
+    for record in chain(records, removed):
+        ids_by_kind.setdefault(documents.KINDS[type(record)][0], []).append(record.id)
+    d = documents_table.c
+    for kind, ids in ids_by_kind.items():
+        # One kind at a time, so the (kind, record_id) unique index finds the old rows.
+        connection.execute(delete(documents_table).where(d.kind == kind, d.record_id.in_(ids)))
+    if records:
+        connection.execute(insert(documents_table), rows_for(records, connection))
+
+
+def index_records(session: Session, model, ids: list[str], batch: int = 2000) -> None:
+    """Index records written past the ORM (core bulk inserts) in the same transaction; ORM writes need nothing."""
+    for start in range(0, len(ids), batch):
+        records = list(session.scalars(select(model).where(model.id.in_(ids[start : start + batch]))))
+        write(session.connection(), records)
+
+
+def _after_flush(session: Session, _context) -> None:
+    """Every ORM write of a searchable record, whoever makes it, rewrites its document before commit."""
+    changed = [obj for obj in chain(session.new, session.dirty) if type(obj) in documents.KINDS]
+    removed = [obj for obj in session.deleted if type(obj) in documents.KINDS]
+    if changed or removed:
+        write(session.connection(), changed, removed)
+
+
+def made_by_migration(name: str | None, type_: str, parent_names: dict) -> bool:
+    """Alembic's include_name: autogenerate leaves alone what the search migration made for one database only."""
+    if type_ == "table":
+        return not (name or "").startswith(FTS_TABLE)
+    if type_ == "column":
+        return not (parent_names.get("table_name") == "search_documents" and name == "vector")
+    if type_ == "index":
+        return name not in ("ix_search_documents_vector", "ix_companies_tags")
+    return True
+
+
+def register(session) -> None:
+    if not event.contains(session, "after_flush", _after_flush):
+        event.listen(session, "after_flush", _after_flush)
+
+
+def _fts_query(alternatives: list[tuple[str, ...]]) -> str:
+    return " AND ".join("(" + " OR ".join(f'"{term}"' for term in terms) + ")" for terms in alternatives)
+
+
+def _tsquery(alternatives: list[tuple[str, ...]]) -> str:
+    return " & ".join("(" + " | ".join(terms) + ")" for terms in alternatives)
+
+
+def matches(kind: str, text: str, dialect: str):
+    """A subquery of (record_id, rank) for the records of a kind matching every word; lower rank is better."""
+    alternatives = analysis.query_terms(text)
+    d = documents_table.c
+    if not alternatives:
+        return select(d.record_id, literal(0.0).label("rank")).where(false()).subquery("search")
+    if dialect == "postgresql":
+        query = func.to_tsquery(SIMPLE, _tsquery(alternatives))
+        rank = -func.ts_rank(POSTGRES_WEIGHTS, _vector, query)
+        return (
+            select(d.record_id, rank.label("rank"))
+            .where(d.kind == kind, _vector.op("@@")(query))
+            .subquery("search")
+        )
+    fts = literal_column(FTS_TABLE)
+    return (
+        select(d.record_id, func.bm25(fts, *SQLITE_WEIGHTS).label("rank"))
+        .select_from(_fts.join(documents_table, d.id == _fts.c.rowid))
+        .where(fts.op("MATCH")(_fts_query(alternatives)), d.kind == kind)
+        .subquery("search")
+    )
