@@ -1,9 +1,9 @@
 """The application factory."""
 
+import os
+
 from flask import Flask
 from werkzeug.routing import Rule
-
-import os
 
 from api.config import Config, UnsafeConfiguration, config_for_environment
 

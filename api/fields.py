@@ -1,6 +1,5 @@
 """Marshmallow fields for the directory's value types; each delegates its rule to api.domain."""
 
-import re
 from datetime import datetime
 
 import marshmallow as ma

@@ -2,7 +2,8 @@
 
 from datetime import timedelta
 
-from icalendar import Calendar, Event as VEvent, Timezone, vCalAddress
+from icalendar import Calendar, Timezone, vCalAddress
+from icalendar import Event as VEvent
 
 from api.domain.event_time import HELSINKI, to_helsinki
 from api.models import Event

@@ -6,7 +6,7 @@ from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.models.associations import company_spearheads
-from api.models.base import JSONDocument, Base, LocalizedText, RecordMixin, localized, new_id
+from api.models.base import Base, JSONDocument, LocalizedText, RecordMixin, localized, new_id
 from api.models.spearhead import Spearhead
 
 

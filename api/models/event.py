@@ -6,7 +6,7 @@ from sqlalchemy import Boolean, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.models.associations import event_municipalities, event_spearheads
-from api.models.base import JSONDocument, Base, LocalizedText, RecordMixin, UTCDateTime, localized, new_id
+from api.models.base import Base, JSONDocument, LocalizedText, RecordMixin, UTCDateTime, localized, new_id
 from api.models.municipality import Municipality
 from api.models.spearhead import Spearhead
 

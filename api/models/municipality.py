@@ -5,7 +5,7 @@ from datetime import date
 from sqlalchemy import Date, Float, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from api.models.base import JSONDocument, Base, LocalizedText, RecordMixin, localized
+from api.models.base import Base, JSONDocument, LocalizedText, RecordMixin, localized
 
 
 class Municipality(RecordMixin, Base):

@@ -4,7 +4,7 @@ from sqlalchemy import Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.models.associations import spearhead_municipalities
-from api.models.base import JSONDocument, Base, LocalizedText, RecordMixin, localized, new_id
+from api.models.base import Base, JSONDocument, LocalizedText, RecordMixin, localized, new_id
 from api.models.municipality import Municipality
 
 

@@ -1,7 +1,7 @@
 """Operations every resource shares: visibility, lookup, merge patch, save and soft delete."""
 
-from datetime import datetime, timedelta
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -12,8 +12,8 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from api.auth import sees_drafts, view_name
-from api.database import serialize_writes
 from api.conditional import answer_304_if_fresh, make_etag, require_if_match
+from api.database import serialize_writes
 from api.extensions import db
 from api.models.base import utcnow
 from api.pagination import SortKey, paginate

@@ -2,7 +2,7 @@
 
 from flask import url_for
 from flask.views import MethodView
-from sqlalchemy import or_, select
+from sqlalchemy import or_
 
 from api.extensions import db
 from api.models import Municipality
