@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -29,24 +30,29 @@ def worker_pids(master: subprocess.Popen) -> list[int]:
 @contextlib.contextmanager
 def gunicorn(database_url: str, *, workers: int = 3, threads: int = 2, env: dict | None = None):
     port = free_port()
+    # stderr goes to a file, not a pipe: an undrained pipe would block gunicorn once it filled.
+    errors = tempfile.TemporaryFile()
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}",
          "--workers", str(workers), "--threads", str(threads), "wsgi:app"],
         cwd=ROOT,
         env={**os.environ, "DATABASE_URL": database_url, **(env or {})},
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=errors,
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # generous: the machine may be busy
         while True:
             try:
-                urllib.request.urlopen(f"{base}/api/v1/municipalities", timeout=1)
+                urllib.request.urlopen(f"{base}/healthz", timeout=5)
                 break
             except OSError:  # refused, reset or timed out while the workers boot
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"gunicorn did not start: {process.stderr.read().decode()}")
+                    process.kill()
+                    process.wait()
+                    errors.seek(0)
+                    raise RuntimeError(f"gunicorn did not start: {errors.read().decode(errors='replace')[-4000:]}")
                 time.sleep(0.2)
         process.base_url = base
         yield process
@@ -56,6 +62,8 @@ def gunicorn(database_url: str, *, workers: int = 3, threads: int = 2, env: dict
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()
+        errors.close()
 
 
 def call(method: str, url: str, body=None, headers: dict | None = None) -> tuple[int, dict, object]:
