@@ -23,12 +23,12 @@ def create_app(config: type[Config] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
+    from api import search
     from api.database import configure_sqlite, engine_options
     from api.extensions import api, db, migrate
     from api.guards import register_guards
     from api.jsonio import ApiRequest, OrjsonProvider
     from api.observability import register_observability
-    from api import search
 
     app.request_class = ApiRequest
     app.json = OrjsonProvider(app)

@@ -7,7 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from api import search
 from api.extensions import db
-from api.models import Company, Event, Municipality, Spearhead
+from api.models import Event, Municipality, Spearhead
 from api.models.associations import spearhead_municipalities
 from api.pagination import PAGINATION_HEADERS, SortKey
 from api.resources import records
