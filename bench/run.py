@@ -318,8 +318,12 @@ def measure(scenario: Scenario, app, floor, load: wrk.Load, options, lua_env) ->
     path = "/" if scenario.script else scenario.path
 
     def once(server, duration=None):
-        return wrk.run(load, server.base_url + path, duration=duration, headers=scenario.headers,
-                       script=scenario.script, env=lua_env)
+        try:
+            return wrk.run(load, server.base_url + path, duration=duration, headers=scenario.headers,
+                           script=scenario.script, env=lua_env)
+        except wrk.WrkError:
+            server.check_alive()  # a stopped server explains itself
+            raise
 
     for server in (floor, app):
         once(server, options.warmup)

@@ -145,12 +145,21 @@ class Server:
     name: str
     app: str
     env: dict[str, str]
+    log: Path
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
 
     @property
     def base_url(self) -> str:
         return f"http://{HOST}:{self.port}"
+
+    def check_alive(self) -> None:
+        """Raise with the end of gunicorn's log if the server has stopped."""
+        if self.process.poll() is not None:
+            raise RuntimeError(
+                f"gunicorn ({self.name}) exited with {self.process.returncode}:\n"
+                + self.log.read_text(errors="replace")[-4000:]
+            )
 
     def workers(self) -> list[int]:
         return children(self.process.pid)
@@ -170,8 +179,8 @@ class Server:
 def serve(name: str, app: str, env: dict[str, str], workers: int, log_dir: Path):
     """Start gunicorn, wait until every worker answers, stop it gracefully afterwards."""
     metrics = tempfile.TemporaryDirectory(prefix=f"bench-metrics-{name}-")
-    server = Server(name, app, env)
-    log = (log_dir / f"{name}.log").open("ab")
+    server = Server(name, app, env, log_dir / f"{name}.log")
+    log = server.log.open("ab")
     server.process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", app],
         cwd=ROOT,
@@ -180,7 +189,7 @@ def serve(name: str, app: str, env: dict[str, str], workers: int, log_dir: Path)
         stdout=subprocess.DEVNULL, stderr=log,
     )
     try:
-        _wait_until_ready(server, workers, log_dir / f"{name}.log")
+        _wait_until_ready(server, workers)
         yield server
     finally:
         server.process.terminate()
@@ -193,11 +202,10 @@ def serve(name: str, app: str, env: dict[str, str], workers: int, log_dir: Path)
         metrics.cleanup()
 
 
-def _wait_until_ready(server: Server, workers: int, log: Path) -> None:
+def _wait_until_ready(server: Server, workers: int) -> None:
     deadline = time.monotonic() + 60
     while True:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"gunicorn ({server.name}) exited:\n{log.read_text(errors='replace')[-4000:]}")
+        server.check_alive()
         if len(server.workers()) >= workers:
             try:
                 # Enough requests for each worker to have imported the app and answered once.
@@ -206,7 +214,9 @@ def _wait_until_ready(server: Server, workers: int, log: Path) -> None:
             except OSError:
                 pass  # still binding or booting
         if time.monotonic() > deadline:
-            raise RuntimeError(f"gunicorn ({server.name}) did not become ready:\n{log.read_text(errors='replace')[-4000:]}")
+            raise RuntimeError(
+                f"gunicorn ({server.name}) did not become ready:\n{server.log.read_text(errors='replace')[-4000:]}"
+            )
         time.sleep(0.2)
 
 
