@@ -96,8 +96,9 @@ def results(runs: list) -> list[str]:
             "",
             f"Loaded with `flask seed --synthetic {run.size}` in {run.seed_seconds:.1f} s ({run.seeding}).",
             "",
-            "| scenario | app req/s | floor req/s | app/floor | app p50 | app p99 | floor p50 | floor p99 | failed answers (app/floor) |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+            "| scenario | app req/s | floor req/s | app/floor | app p50 | app p99 | floor p50 | floor p99 "
+            "| non-2xx/3xx (app/floor) | socket errors (app/floor) |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         ]
         for key, title in TITLES.items():
             if key in run.measured:
@@ -105,10 +106,11 @@ def results(runs: list) -> list[str]:
                 lines.append(
                     f"| {title} | {m.median('app', 'rps'):.0f} | {m.median('floor', 'rps'):.0f} | {m.ratio():.0%} | "
                     f"{ms(m.median('app', 'p50'))} | {ms(m.median('app', 'p99'))} | {ms(m.median('floor', 'p50'))} | "
-                    f"{ms(m.median('floor', 'p99'))} | {m.failures('app')} / {m.failures('floor')} |"
+                    f"{ms(m.median('floor', 'p99'))} | {m.total('app', 'non_2xx_3xx')} / {m.total('floor', 'non_2xx_3xx')} | "
+                    f"{m.total('app', 'socket_errors')} / {m.total('floor', 'socket_errors')} |"
                 )
             elif key in run.unavailable:
-                lines.append(f"| {title} | not available | | | | | | | |")
+                lines.append(f"| {title} | not available | | | | | | | | |")
         if run.uncached:
             lines += ["", "The app keeps answers and counts while the table's latest `updated_at` holds, so under wrk a "
                       "repeated URL is mostly answered from that cache. Uncached, each request right after a write to "
@@ -116,7 +118,8 @@ def results(runs: list) -> list[str]:
             for key, times in run.uncached.items():
                 lines.append(f"- {TITLES[key]}: median {ms(statistics.median(times))}, max {ms(max(times))} "
                              f"over {len(times)} requests")
-        lines += ["", "Each measured run (req/s):", ""]
+        lines += ["", "Each measured run (req/s); the counts of failures are summed over the measured runs, and socket "
+                  "errors are mostly keep-alive connections closed when gunicorn recycles a worker (`max_requests`):", ""]
         for key, m in run.measured.items():
             app = ", ".join(f"{result.rps:.0f}" for result in m.app)
             floor = ", ".join(f"{result.rps:.0f}" for result in m.floor)

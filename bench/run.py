@@ -69,8 +69,8 @@ class Measured:
     def ratio(self) -> float:
         return self.median("app", "rps") / self.median("floor", "rps")
 
-    def failures(self, side: str) -> int:
-        return sum(result.non_2xx_3xx + result.socket_errors for result in getattr(self, side))
+    def total(self, side: str, figure: str) -> int:
+        return sum(getattr(result, figure) for result in getattr(self, side))
 
 
 @dataclass
@@ -283,7 +283,7 @@ def prepare(app, load: wrk.Load, authorization: str | None) -> tuple[list[Scenar
 
     patch = Scenario("patch", "PATCH with If-Match", "PATCH", "/api/v1/companies/{own company}", 200,
                      script=PATCH_SCRIPT)
-    patch.note = f"each of the {load.connections} connections edits its own company"
+    patch.note = f"Each of the {load.connections} connections edits its own company"
     patch.ids = [item["id"] for item in json.loads(app.request("GET", f"/api/v1/companies?municipality={PATCHED_MUNICIPALITY}&page_size={load.connections}")[2])]
     if len(patch.ids) < load.connections:
         raise RuntimeError(f"The PATCH scenario needs {load.connections} companies in {PATCHED_MUNICIPALITY}.")
