@@ -47,6 +47,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from api import docs_assets, health
     from api.extensions import api
+    from api.resources.companies.files import blp as company_files
     from api.resources.companies.routes import blp as companies
     from api.resources.events.calendar import blp as event_calendars
     from api.resources.events.routes import blp as events
@@ -55,7 +56,7 @@ def register_blueprints(app: Flask) -> None:
     from api.resources.spearheads.routes import blp as spearheads
 
     app.register_blueprint(docs_assets.blp)
-    for blueprint in (municipalities, companies, events, event_calendars, spearheads, industries, health.blp):
+    for blueprint in (municipalities, companies, company_files, events, event_calendars, spearheads, industries, health.blp):
         api.register_blueprint(blueprint)
     api.spec.path(rule=Rule("/metrics"), operations=health.METRICS_PATH)
 
@@ -67,8 +68,10 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from api.cli.imports import import_group
     from api.cli.search import search_command
     from api.cli.seed import seed_command
 
     app.cli.add_command(seed_command)
     app.cli.add_command(search_command)
+    app.cli.add_command(import_group)

@@ -28,7 +28,9 @@ def check_request() -> None:
         request.max_content_length = limit
     declared = request.content_length
     # Werkzeug hands a view whatever arrived; a body cut short of its Content-Length is refused here.
-    if declared is not None and declared <= (limit or current_app.config["MAX_CONTENT_LENGTH"]):
+    # A view that streams its body (the import) is not buffered here; its stream refuses a short body.
+    streams = getattr(view_class, "streams_body", False)
+    if declared is not None and not streams and declared <= (limit or current_app.config["MAX_CONTENT_LENGTH"]):
         if len(request.get_data(cache=True)) < declared:
             raise BadRequest(f"The body is shorter than its Content-Length ({declared} bytes).")
 

@@ -148,18 +148,22 @@ def created(record, location: str) -> tuple[Any, int, dict]:
     return record, 201, {"Location": location, "ETag": f'"{record_etag(record)}"'}
 
 
+def writable_values(schema: ma.Schema, record) -> dict:
+    """The record as the body a client would write: what a merge patch applies to."""
+    return {
+        name: value
+        for name, value in schema.dump(record).items()
+        if name in schema.load_fields and value is not None
+    }
+
+
 def load_merged(schema: ma.Schema, record) -> dict:
     """Apply the request's JSON merge patch to the record's writable fields and validate the result."""
     patch = request.get_json()
     if not isinstance(patch, dict):
         invalid("_body", "A merge patch is a JSON object.")
-    current = {
-        name: value
-        for name, value in schema.dump(record).items()
-        if name in schema.load_fields and value is not None
-    }
     try:
-        return schema.load(merge_patch(current, patch))
+        return schema.load(merge_patch(writable_values(schema, record), patch))
     except ma.ValidationError as error:
         abort_with(422, messages={"json": error.normalized_messages()})
 
@@ -192,15 +196,19 @@ def stamps(model, count: int) -> list[datetime]:
     return [first + timedelta(microseconds=offset) for offset in range(count)]
 
 
-def save(record, *, created: bool = False, deleted: bool = False):
-    """Stamp and commit; the version column makes a concurrent write lose with a 412."""
-    stamp = next_stamp(type(record))
+def stamp(record, at: datetime, *, created: bool = False, deleted: bool = False) -> None:
+    """Mark a change at `at` (a stamp from next_stamp); the version column counts the change."""
     if created:
-        record.created_at = stamp
+        record.created_at = at
         db.session.add(record)
     if deleted:
-        record.deleted_at = stamp
-    record.updated_at = stamp
+        record.deleted_at = at
+    record.updated_at = at
+
+
+def save(record, *, created: bool = False, deleted: bool = False):
+    """Stamp and commit; the version column makes a concurrent write lose with a 412."""
+    stamp(record, next_stamp(type(record)), created=created, deleted=deleted)
     db.session.commit()
     return record
 

@@ -122,10 +122,11 @@ GEOJSON_RESPONSE = {
 }
 
 
-def model_values(data: dict) -> dict:
+def model_values(data: dict, resolve=records.resolve) -> dict:
+    """Check the related records and turn the loaded body into model values (`resolve` may cache)."""
     if data["municipality"] is not None:
-        records.resolve(Municipality, Municipality.code, [data["municipality"]], "municipality")
-    data["spearheads"] = records.resolve(Spearhead, Spearhead.id, data["spearheads"], "spearheads")
+        resolve(Municipality, Municipality.code, [data["municipality"]], "municipality")
+    data["spearheads"] = resolve(Spearhead, Spearhead.id, data["spearheads"], "spearheads")
     data["industry_code_set"] = CODE_SET if data["industry_code"] else None
     return data
 

@@ -7,6 +7,7 @@ from flask import g
 
 from api import geo
 from api.domain.industry import industry
+from api.formats.csv import LIST_SEPARATOR
 from api.domain.size_class import SIZE_CLASSES
 from api.fields import (
     BoundingBox,
@@ -33,6 +34,19 @@ TAG_LENGTH = 60
 MAX_TAGS = 200
 DEFAULT_RADIUS_KM = 50
 MAX_RADIUS_KM = 1000
+
+
+class Tag(Text):
+    """A keyword: surrounding spaces are dropped, and it cannot hold the CSV list separator."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=TAG_LENGTH, min_length=1, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        tag = super()._deserialize(value, attr, data, **kwargs).strip()
+        if LIST_SEPARATOR in tag:
+            raise ma.ValidationError(f"A tag cannot contain {LIST_SEPARATOR}, which separates tags in CSV files.")
+        return tag
 
 
 class CompanySchema(RecordSchema):
@@ -62,7 +76,7 @@ class CompanySchema(RecordSchema):
         load_default=None, allow_none=True, validate=ma.validate.Range(min=1800, max=date.today().year + 1)
     )
     tags = ma.fields.List(
-        Text(max_length=TAG_LENGTH, min_length=1),
+        Tag(),
         load_default=list,
         validate=ma.validate.Length(max=MAX_TAGS),
         metadata={"example": ["saha", "vienti"]},

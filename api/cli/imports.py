@@ -1,0 +1,60 @@
+"""`flask import companies FILE` and `flask import prh FILE`: load companies from files."""
+
+import contextlib
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from api.imports.companies import ImportRejected, UnreadableFile, import_companies
+
+# Files at least this large get a progress bar.
+PROGRESS_BAR_BYTES = 1024 * 1024
+
+
+@click.group("import")
+def import_group() -> None:
+    """Load companies from a spreadsheet, a JSON file or the PRH open data."""
+
+
+@contextlib.contextmanager
+def _progress(path: Path, label: str):
+    """A callback that moves a progress bar (only for large files)."""
+    if path.stat().st_size < PROGRESS_BAR_BYTES:
+        yield None
+        return
+    with click.progressbar(length=1, label=label, file=sys.stderr) as bar:
+        def report(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+        yield report
+
+
+def _kind(path: Path, forced: str | None) -> str:
+    return forced or ("json" if path.suffix.lower() == ".json" else "csv")
+
+
+def _summary(summary, dry_run: bool) -> str:
+    counts = f"created {summary.created}, updated {summary.updated}, unchanged {summary.unchanged}"
+    return f"Dry run, nothing written: would have {counts}." if dry_run else f"Imported: {counts}."
+
+
+@import_group.command("companies")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check the file and count what would change; write nothing.")
+@click.option("--format", "kind", type=click.Choice(["csv", "json"]), help="Default: json for *.json files, else csv.")
+@with_appcontext
+def companies_command(file: Path, dry_run: bool, kind: str | None) -> None:
+    """Import companies from a CSV file or a JSON array, as POST /api/v1/companies/import does."""
+    with file.open("rb") as source, _progress(file, f"Importing {file.name}") as progress:
+        try:
+            summary = import_companies(source, _kind(file, kind), dry_run=dry_run, progress=progress)
+        except UnreadableFile as error:
+            raise click.ClickException(str(error)) from error
+        except ImportRejected as error:
+            for problem in error.errors:
+                click.echo(f"row {problem['row']}, {problem['field']}: {problem['message']}", err=True)
+            raise click.ClickException(str(error)) from error
+    click.echo(_summary(summary, dry_run))

@@ -1,0 +1,1 @@
+"""Bulk imports into the directory, shared by the HTTP API and the command line."""

@@ -1,0 +1,71 @@
+"""The CSV export: the list's filters, a real CSV parser, the documented columns, streamed."""
+
+import csv
+import io
+
+from api.formats.csv import COLUMNS
+from tests import payloads
+
+
+def _table(answer, delimiter=","):
+    assert answer.status_code == 200, answer.data
+    assert answer.mimetype == "text/csv" and answer.mimetype_params["charset"] == "utf-8"
+    text = answer.data.decode("utf-8")
+    assert text.startswith("\ufeff")  # so that Excel reads UTF-8
+    return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline=""), delimiter=delimiter))
+
+
+def test_columns_and_values(client, seeded):
+    spearhead = client.get("/api/v1/spearheads").get_json()[0]["id"]
+    created = client.post(
+        "/api/v1/companies",
+        json=payloads.company(
+            description={"fi": "Sahatavaraa; myös \"hirsitaloja\",\nja paneeleja.", "sv": "Sågat virke."},
+            municipality="226", spearheads=[spearhead], ended_on="2024-05-31", tags=["saha", "vienti, koti"],
+        ),
+    ).get_json()
+    answer = client.get("/api/v1/companies.csv?business_id=0112038-9")
+    assert answer.is_streamed
+    assert answer.headers["Content-Disposition"] == 'attachment; filename="companies.csv"'
+    header = answer.data.decode().removeprefix("\ufeff").splitlines()[0]
+    assert header.split(",") == list(COLUMNS)
+    [row] = _table(answer)
+    assert row == {
+        "business_id": "0112038-9", "name": "Karstulan Puutuote Oy",
+        "description_fi": "Sahatavaraa; myös \"hirsitaloja\",\nja paneeleja.", "description_sv": "Sågat virke.",
+        "description_en": "", "industry_code": "16100", "municipality": "226", "street_address": "Keskustie 1",
+        "postal_code": "43500", "post_office": "KARSTULA", "latitude": "62.878", "longitude": "24.8",
+        "website": "https://www.puutuote.example", "email": "info@puutuote.example", "phone": "+358144591111",
+        "size_class": "10-19", "founded_year": "1987", "tags": "saha|vienti, koti", "growth_seeking": "true",
+        "international": "false", "spearheads": spearhead, "ended_on": "2024-05-31", "status": "published",
+    }
+    assert created["ended_on"] == "2024-05-31"
+
+
+def test_the_lists_filters_apply(client, seeded):
+    everything = _table(client.get("/api/v1/companies.csv"))
+    listed = client.get("/api/v1/companies?page_size=100").get_json()
+    assert [row["business_id"] for row in everything] == [company["business_id"] for company in listed]
+    in_karstula = _table(client.get("/api/v1/companies.csv?municipality=226&sort=-name"))
+    expected = client.get("/api/v1/companies?municipality=226&sort=-name").get_json()
+    assert [row["name"] for row in in_karstula] == [company["name"] for company in expected] and in_karstula
+    assert _table(client.get("/api/v1/companies.csv?industry=99")) == []
+    assert client.get("/api/v1/companies.csv?page=2").status_code == 422
+    assert client.get("/api/v1/companies.csv?delimiter=tab").status_code == 422
+
+
+def test_deleted_companies_are_not_exported(client):
+    created = client.post("/api/v1/companies", json=payloads.company())
+    client.delete(f"/api/v1/companies/{created.get_json()['id']}", headers={"If-Match": created.headers["ETag"]})
+    assert _table(client.get("/api/v1/companies.csv")) == []
+
+
+def test_semicolons_for_a_finnish_spreadsheet(client, seeded):
+    rows = _table(client.get("/api/v1/companies.csv?delimiter=semicolon"), delimiter=";")
+    assert len(rows) == len(client.get("/api/v1/companies?page_size=100").get_json())
+    assert set(rows[0]) == set(COLUMNS)
+
+
+def test_accept_must_allow_csv(client):
+    answer = client.get("/api/v1/companies.csv", headers={"Accept": "application/json"})
+    assert answer.status_code == 406 and answer.content_type == "application/problem+json"
