@@ -8,6 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from api.imports.companies import ImportRejected, UnreadableFile, import_companies
+from api.imports.prh import import_prh
 
 # Files at least this large get a progress bar.
 PROGRESS_BAR_BYTES = 1024 * 1024
@@ -58,3 +59,30 @@ def companies_command(file: Path, dry_run: bool, kind: str | None) -> None:
                 click.echo(f"row {problem['row']}, {problem['field']}: {problem['message']}", err=True)
             raise click.ClickException(str(error)) from error
     click.echo(_summary(summary, dry_run))
+
+
+@import_group.command("prh")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Count what would change; write nothing.")
+@click.option("--draft", is_flag=True, help="Add companies new to the directory as drafts, for review.")
+@with_appcontext
+def prh_command(file: Path, dry_run: bool, draft: bool) -> None:
+    """Upsert the region's companies from PRH open data (a v3 search answer, or the full-register dump, zipped or not).
+
+    Only companies whose street address is in one of the directory's municipalities are read. PRH's
+    name, business line, website, address and end date replace ours; descriptions, tags, spearheads,
+    contact details, coordinates and growth flags are never touched.
+    """
+    try:
+        summary = import_prh(file, new_status="draft" if draft else "published", dry_run=dry_run)
+    except UnreadableFile as error:
+        raise click.ClickException(str(error)) from error
+    for warning in summary.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    counts = summary.counts()
+    click.echo(
+        ("Dry run, nothing written: would have " if dry_run else "PRH import: ")
+        + f"created {counts['created']}, updated {counts['updated']}, unchanged {counts['unchanged']}; "
+        f"outside the region {counts['outside_region']}, ended and not listed {counts['ended_not_listed']}, "
+        f"skipped {counts['skipped']}."
+    )

@@ -4,8 +4,8 @@ import io
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
-from datetime import timedelta
-from itertools import islice
+from datetime import datetime, timedelta
+from itertools import count, islice
 from typing import BinaryIO
 
 import ijson
@@ -117,12 +117,23 @@ def _existing(business_ids: set[str]) -> dict[str, Company]:
     return {company.business_id: company for company in db.session.scalars(query)}
 
 
+def stamp_series(model) -> Iterator[datetime]:
+    """Stamps from records.next_stamp on, a microsecond apart: one per change of a bulk write.
+
+    Taken under the table's write lock, which holds until the commit, so the stamps still grow in
+    commit order for sync clients.
+    """
+    first = records.next_stamp(model)
+    return (first + timedelta(microseconds=offset) for offset in count())
+
+
 def _plain(value):
     """Values as compared: a multilingual text with no language is the same as none."""
     return value.to_dict() if isinstance(value, LocalizedText) else value
 
 
-def _differs(company: Company, values: dict) -> bool:
+def differs(company: Company, values: dict) -> bool:
+    """Whether writing these model values would change the company (if not, it keeps its stamp)."""
     for name, value in values.items():
         current = getattr(company, name)
         if name == "spearheads":
@@ -145,9 +156,7 @@ class _Pass:
         self.first_row: dict[str, int] = {}
         self.schema = CompanySchema()
         self.resolved: dict = {}
-        # Under the table's write lock from here to the commit; stamps then grow by a microsecond
-        # per change, so sync clients see the import as changes in commit order.
-        self.next_at = records.next_stamp(Company) if write else None
+        self.stamps = stamp_series(Company) if write else None
 
     def _reject(self, number: int, messages: dict) -> None:
         self.invalid_rows += 1
@@ -167,11 +176,6 @@ class _Pass:
         if isinstance(self.resolved[key], HTTPException):
             raise self.resolved[key]
         return list(self.resolved[key])
-
-    def _stamp(self):
-        at = self.next_at
-        self.next_at += timedelta(microseconds=1)
-        return at
 
     def apply(self, number: int, row, business_id, existing: dict[str, Company]) -> None:
         if isinstance(row, csv_format.RowProblem):
@@ -195,12 +199,12 @@ class _Pass:
         if company is None:
             self.summary.created += 1
             if writing:
-                records.stamp(Company(**values), self._stamp(), created=True)
-        elif _differs(company, values):
+                records.stamp(Company(**values), next(self.stamps), created=True)
+        elif differs(company, values):
             self.summary.updated += 1
             if writing:
                 records.assign(company, values)
-                records.stamp(company, self._stamp())
+                records.stamp(company, next(self.stamps))
         else:
             self.summary.unchanged += 1
 

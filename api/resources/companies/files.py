@@ -64,14 +64,28 @@ class ImportSummarySchema(Schema):
     unchanged = ma.fields.Integer(metadata={"example": 140})
 
 
-class RowErrorSchema(Schema):
-    row = ma.fields.Integer(metadata={"description": "1-based data row (the line after the header is 1); 0 is the header.", "example": 7})
-    field = ma.fields.String(metadata={"description": "Field (dotted for nested ones) or `_row`.", "example": "postal_code"})
-    message = ma.fields.String(metadata={"example": "A postal code is five digits, such as 43500."})
+ROW_ERROR = {
+    "type": "object",
+    "properties": {
+        "row": {"type": "integer", "description": "1-based data row (the line after the header is 1); 0 is the header."},
+        "field": {"type": "string", "description": "The field (dotted for nested ones), or `_row`."},
+        "message": {"type": "string"},
+    },
+}
 
 
 class ImportProblemSchema(ProblemSchema):
-    errors = ma.fields.List(ma.fields.Nested(RowErrorSchema))
+    errors = ma.fields.Raw(
+        metadata={
+            "description": "Rows refused: a list of `{row, field, message}`. A bad query parameter is "
+            "reported as for any request, as a map of field to messages.",
+            "oneOf": [
+                {"type": "array", "items": ROW_ERROR},
+                {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+            ],
+            "example": [{"row": 7, "field": "postal_code", "message": "A postal code is five digits, such as 43500."}],
+        }
+    )
 
 
 IMPORT_BODY = {
