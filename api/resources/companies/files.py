@@ -12,6 +12,7 @@ from api.imports.companies import ImportRejected, UnreadableFile, import_compani
 from api.negotiation import preferred
 from api.resources.companies import routes as companies
 from api.resources.companies.schemas import CompanyQueryArgsSchema, CompanySchema
+from api.serialization import DumpPlan
 from api.smorest import Blueprint, ProblemSchema, Schema
 
 blp = Blueprint(
@@ -119,12 +120,12 @@ class CompaniesCsvViews(MethodView):
         preferred(csv.MEDIA_TYPE)
         delimiter = csv.DELIMITERS[args.pop("delimiter")]
         query = companies.filtered({**args, "include_deleted": False})
-        schema = CompanySchema(only=csv.FIELDS)
+        plan = DumpPlan(CompanySchema(only=csv.FIELDS))
 
         def rows():
             # yield_per streams from a server-side cursor, so memory stays flat at any size.
             for company in db.session.scalars(query.execution_options(yield_per=EXPORT_ROWS_PER_QUERY)):
-                yield csv.row(schema.dump(company))
+                yield csv.row(plan.dump(company))
 
         response = current_app.response_class(stream_with_context(csv.write(rows(), delimiter)), mimetype=csv.MEDIA_TYPE)
         response.headers["Content-Disposition"] = 'attachment; filename="companies.csv"'
