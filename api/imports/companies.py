@@ -23,7 +23,6 @@ from api.resources import records
 from api.resources.companies import routes as companies
 from api.resources.companies.schemas import CompanySchema
 
-KINDS = ("csv", "json")
 CHUNK_ROWS = 500
 # A file of many bad rows is answered with this many problems (and the count of bad rows).
 MAX_REPORTED_ERRORS = 1000
@@ -248,19 +247,17 @@ def import_companies(source: BinaryIO, kind: str, *, dry_run: bool = False, prog
     Raises ImportRejected (nothing written) or UnreadableFile.
     """
     size = source.seek(0, io.SEEK_END)
-    passes = 1 if dry_run else 2
-    done = 0
+    total = size if dry_run else 2 * size
 
     def report_for(offset: int):
-        return lambda: progress(offset + min(source.tell(), size), size * passes) if progress else None
+        return lambda: progress(offset + min(source.tell(), size), total) if progress else None
 
     try:
-        summary = _read_pass(source, kind, False, report_for(done))
+        summary = _read_pass(source, kind, False, report_for(0))
         db.session.rollback()
         if dry_run or not (summary.created or summary.updated):
-            return summary
-        done = size
-        summary = _read_pass(source, kind, True, report_for(done))
+            return summary  # nothing to write: the second pass is skipped
+        summary = _read_pass(source, kind, True, report_for(size))
         db.session.commit()
         return summary
     except BaseException:
