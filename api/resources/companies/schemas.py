@@ -7,7 +7,6 @@ from flask import g
 
 from api import geo
 from api.domain.industry import industry
-from api.formats.csv import LIST_SEPARATOR
 from api.domain.size_class import SIZE_CLASSES
 from api.fields import (
     BoundingBox,
@@ -26,6 +25,7 @@ from api.fields import (
     Text,
     Url,
 )
+from api.formats.csv import LIST_SEPARATOR
 from api.pagination import ListArgsSchema, Sort
 from api.resources.schemas import RecordSchema
 from api.smorest import Schema
