@@ -216,7 +216,7 @@ def run_size(size, options, load, env, settings, scratch: Path, context) -> Size
                     run.measured[scenario.key] = measure(scenario, app, floor, load, options, lua_env)
             run.uncached = uncached(app, scenarios, options.uncached_rounds, authorization)
             run.export = export_csv(app, csv_file, authorization)
-    run.imported = import_csv(csv_file, options) if csv_file.exists() else "not available: no CSV export to import"
+        run.imported = import_csv(database, csv_file) if csv_file.exists() else "not available: no CSV export to import"
     return run
 
 
@@ -401,14 +401,15 @@ def export_csv(app, target: Path, authorization: str | None) -> dict | str:
     }
 
 
-def import_csv(csv_file: Path, options) -> dict | str:
-    """`flask import companies FILE` on a fresh, seeded database: wall time and peak memory."""
+def import_csv(database, csv_file: Path) -> dict | str:
+    """`flask import companies FILE` of the export into the database it came from: wall time and peak memory.
+
+    Every row is read, validated and compared; the file's spearhead ids exist only in this database
+    (a fresh one gets new ids), so the import cannot run anywhere else.
+    """
     if not servers.has_command("import", "companies"):
         return "not available: this version has no `flask import companies`"
-    with servers.fresh_database(options.database, options.postgres_url, "import") as database:
-        servers.flask(database, "db", "upgrade")
-        servers.flask(database, "seed")
-        finished = servers.flask(database, "import", "companies", str(csv_file))
+    finished = servers.flask(database, "import", "companies", str(csv_file))
     summary = finished.output.strip().splitlines()[-1]
     print(f"CSV import: {finished.seconds:.1f} s, peak RSS {finished.peak_rss_bytes / 2**20:.0f} MiB: {summary}", flush=True)
     return {"seconds": finished.seconds, "peak_rss": finished.peak_rss_bytes, "summary": summary}

@@ -93,10 +93,12 @@ def flask(database: Database, *args: str, env: dict[str, str] | None = None) -> 
 
 def has_command(*args: str) -> bool:
     """Whether this version of the app has a CLI command (its --help answers without an error)."""
-    answer = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", *args, "--help"],
-        cwd=ROOT, capture_output=True, env={**os.environ, "DATABASE_URL": "sqlite://"},
-    )
+    with tempfile.TemporaryDirectory() as folder:
+        # A file URL: the app's pool settings do not suit SQLite's in-memory pool; the file is never created.
+        answer = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "wsgi", *args, "--help"],
+            cwd=ROOT, capture_output=True, env={**os.environ, "DATABASE_URL": f"sqlite:///{folder}/probe.sqlite3"},
+        )
     return answer.returncode == 0
 
 
