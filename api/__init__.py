@@ -28,7 +28,10 @@ def register_extensions(app: Flask) -> None:
     from api.extensions import api, db, migrate
     from api.guards import register_guards
     from api.jsonio import ApiRequest, OrjsonProvider
+    from api.keys import register_authentication
     from api.observability import register_observability
+    from api.ratelimits import register_rate_limits
+    from api.web_security import register_web_security
 
     app.request_class = ApiRequest
     app.json = OrjsonProvider(app)
@@ -42,6 +45,10 @@ def register_extensions(app: Flask) -> None:
     api.init_app(app)
     register_observability(app)
     register_guards(app)
+    # The rate limiter runs before authentication, so requests with bad keys are counted too.
+    register_rate_limits(app)
+    register_authentication(app)
+    register_web_security(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -69,9 +76,11 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from api.cli.imports import import_group
+    from api.cli.keys import keys_command
     from api.cli.search import search_command
     from api.cli.seed import seed_command
 
     app.cli.add_command(seed_command)
     app.cli.add_command(search_command)
     app.cli.add_command(import_group)
+    app.cli.add_command(keys_command)

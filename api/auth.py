@@ -1,12 +1,98 @@
-"""Who is asking: the principal behind a request and what it may see."""
+"""Who is asking and what they may do: roles, municipality scope, drafts and private fields (one place)."""
+
+from dataclasses import dataclass
 
 from flask import g
+from werkzeug.exceptions import Forbidden, Unauthorized
+
+ROLES = ("admin", "editor", "partner")
+# What each role may do beyond reading published records; admin may do everything.
+ROLE_RANK = {"partner": 1, "editor": 2, "admin": 3}
+AUTHENTICATE = 'Bearer realm="api"'
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The API key behind a request."""
+
+    name: str
+    key_id: str
+    role: str
+    # Codes an editor is limited to; empty means every municipality.
+    municipalities: frozenset[str] = frozenset()
+
+    def has_role(self, role: str) -> bool:
+        return ROLE_RANK[self.role] >= ROLE_RANK[role]
+
+
+def unauthorized(detail: str, *, invalid_token: bool = False) -> Unauthorized:
+    challenge = f'{AUTHENTICATE}, error="invalid_token"' if invalid_token else AUTHENTICATE
+    error = Unauthorized(detail)
+    error.data = {"headers": {"WWW-Authenticate": challenge}}
+    return error
+
+
+def current() -> Principal | None:
+    """The request's principal; None for an anonymous request (or a command line run)."""
+    return g.get("principal")
+
+
+def require_role(role: str) -> Principal:
+    """401 without a key, 403 when the key's role is below `role`."""
+    principal = current()
+    if principal is None:
+        raise unauthorized(f"This operation needs an API key with the {role} role: send Authorization: Bearer <key>.")
+    if not principal.has_role(role):
+        raise Forbidden(f"The key {principal.name!r} has the {principal.role} role; this operation needs {role}.")
+    return principal
+
+
+# The field that places a record in an editor's area; editors write only these two kinds of record.
+AREA_FIELDS = {"companies": "municipality", "events": "municipalities"}
+
+
+def _codes(value) -> set:
+    """A company's one municipality code, or the codes of an event's municipalities."""
+    if isinstance(value, list):
+        return {getattr(item, "code", item) for item in value}
+    return {value}
+
+
+def _require_area(codes: set, what: str) -> None:
+    principal = current()
+    if principal is None or principal.role != "editor" or not principal.municipalities:
+        return
+    if not principal.municipalities & codes:
+        allowed = ", ".join(sorted(principal.municipalities))
+        raise Forbidden(f"The key {principal.name!r} edits records of municipalities {allowed} only; {what}.")
+
+
+def check_stored_area(record) -> None:
+    """403 before anything else when an editor limited to some municipalities targets a record outside them."""
+    if field := AREA_FIELDS.get(record.__tablename__):
+        _require_area(_codes(getattr(record, field)), "this record lies outside them")
+
+
+def check_write_area(record, changes: dict, *, created: bool, deleted: bool) -> None:
+    """A limited editor's write must find the record in their area and leave it there.
+
+    A company is in the area when its municipality is one of the editor's, an event when at least one
+    of its municipalities is. `changes` holds the area field's stored value when the write changes it.
+    """
+    field = AREA_FIELDS.get(record.__tablename__)
+    if field is None:
+        return
+    written = _codes(getattr(record, field))
+    if not created:
+        _require_area(_codes(changes[field][0]) if field in changes else written, "this record lies outside them")
+    if not deleted:
+        _require_area(written, "the record would lie outside them" if created else "the change would move the record outside them")
 
 
 def sees_drafts() -> bool:
     """Drafts are for editors and admins; anonymous readers and partners see published records only."""
-    principal = g.get("principal")
-    return principal is not None and principal.role in ("admin", "editor")
+    principal = current()
+    return principal is not None and principal.has_role("editor")
 
 
 def sees_private_fields() -> bool:

@@ -22,6 +22,8 @@ class Config:
 
     CORS_ORIGINS = _env_list("CORS_ORIGINS")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Keeps the counts of apps (or test runs) that share one Redis apart.
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "directory")
     RATELIMIT_ANONYMOUS = os.environ.get("RATELIMIT_ANONYMOUS", "600/minute")
     RATELIMIT_PARTNER = os.environ.get("RATELIMIT_PARTNER", "6000/minute")
     RATELIMIT_EDITOR = os.environ.get("RATELIMIT_EDITOR", "3000/minute")

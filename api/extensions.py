@@ -1,5 +1,6 @@
 """Unbound extension instances, bound to the app in create_app()."""
 
+from flask_cors import CORS
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 
@@ -9,3 +10,4 @@ from api.smorest import Api
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 api = Api()
+cors = CORS()

@@ -44,7 +44,7 @@ class Sort(ma.fields.String):
         return keys
 
 
-class ListArgsSchema(Schema):
+class PageArgsSchema(Schema):
     page = ma.fields.Integer(
         load_default=1,
         validate=ma.validate.Range(min=1, max=MAX_PAGE),
@@ -55,6 +55,9 @@ class ListArgsSchema(Schema):
         validate=ma.validate.Range(min=1, max=MAX_PAGE_SIZE),
         metadata={"description": f"Items per page, at most {MAX_PAGE_SIZE} (more is a 422, not clipped)."},
     )
+
+
+class ListArgsSchema(PageArgsSchema):
     updated_since = ma.fields.AwareDateTime(
         metadata={
             "description": "RFC 3339; only records with `updated_at` at or after it (inclusive). "

@@ -1,15 +1,35 @@
-"""flask-smorest subclassed once for the whole app: problem+json errors, strict schemas, our parser."""
+"""flask-smorest subclassed once for the whole app: problem+json errors, strict schemas, our parser, access."""
 
 import http
+from copy import deepcopy
+from functools import wraps
 
 import marshmallow as ma
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask_smorest import Api as ApiBase
 from flask_smorest import Blueprint as BlueprintBase
-from flask_smorest.utils import prepare_response
+from flask_smorest.utils import deepupdate, prepare_response
 from webargs.flaskparser import FlaskParser
 
+from api.auth import require_role
 from api.errors import PROBLEM_MIMETYPE, http_exception_as_problem
+
+SECURITY_SCHEME = "ApiKey"
+# Rate limits apply to the API and its documentation; probes and metrics at the root stay reachable.
+RATE_LIMITED_PREFIX = "/api/"
+RATE_LIMIT_HEADERS = {
+    "RateLimit-Limit": {"description": "Requests allowed in the current window.", "schema": {"type": "integer"}},
+    "RateLimit-Remaining": {"description": "Requests left in the current window.", "schema": {"type": "integer"}},
+    "RateLimit-Reset": {"description": "Seconds until the window resets.", "schema": {"type": "integer"}},
+}
+# Headers that come with some problem answers, documented once on their shared responses.
+PROBLEM_HEADERS = {
+    401: {"WWW-Authenticate": {"description": "`Bearer realm=\"api\"`, with `error=\"invalid_token\"` for a bad key.", "schema": {"type": "string"}}},
+    429: {
+        "Retry-After": {"description": "Seconds to wait before retrying.", "schema": {"type": "integer"}},
+        **RATE_LIMIT_HEADERS,
+    },
+}
 
 
 class ProblemSchema(ma.Schema):
@@ -39,6 +59,15 @@ class Api(ApiBase):
     def _init_spec(self, *, marshmallow_plugin=None, **kwargs):
         marshmallow_plugin = marshmallow_plugin or MarshmallowPlugin(schema_name_resolver=schema_name)
         super()._init_spec(marshmallow_plugin=marshmallow_plugin, **kwargs)
+        self.spec.components.security_scheme(
+            SECURITY_SCHEME,
+            {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "An API key from `flask keys create`, sent as `Authorization: Bearer <key>`. "
+                "Without one, requests read published records only.",
+            },
+        )
 
     def handle_http_exception(self, error):
         return http_exception_as_problem(error)
@@ -49,6 +78,8 @@ class Api(ApiBase):
             response = {"description": status.phrase}
             if status >= 400:
                 response["schema"] = self.ERROR_SCHEMA
+            if status in PROBLEM_HEADERS:
+                response["headers"] = PROBLEM_HEADERS[status]
             prepare_response(response, self.spec, PROBLEM_MIMETYPE)
             self.spec.components.response(status.name, response, lazy=True)
         response = {"description": "Unexpected error", "schema": self.ERROR_SCHEMA}
@@ -87,9 +118,47 @@ IF_NONE_MATCH = {
 class Blueprint(BlueprintBase):
     ARGUMENTS_PARSER = Parser()
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._prepare_doc_cbks.append(self._prepare_access_doc)
+
     def arguments(self, schema, **kwargs):
         # webargs would build a new schema from a class on every request; build it once.
         return super().arguments(schema() if isinstance(schema, type) else schema, **kwargs)
+
+    def requires(self, role: str):
+        """Only keys with `role` (or admin) may call the operation: 401 without a key, 403 below the role.
+
+        Put it above the other decorators, so that the key is checked before the body is read.
+        """
+
+        def decorator(func):
+            @wraps(func)
+            def wrapper(*args, **kwargs):
+                require_role(role)
+                return func(*args, **kwargs)
+
+            wrapper._apidoc = deepcopy(getattr(wrapper, "_apidoc", {}))
+            wrapper._apidoc["role"] = role
+            return wrapper
+
+        return decorator
+
+    def _prepare_access_doc(self, doc, doc_info, **kwargs):
+        """Every operation: 401 for a bad key, 429 past the rate limit; role-bound ones also 403."""
+        responses = {401: "UNAUTHORIZED"}
+        if (self.url_prefix or "").startswith(RATE_LIMITED_PREFIX):
+            responses[429] = "TOO_MANY_REQUESTS"
+        role = doc_info.get("role")
+        if role:
+            responses[403] = "FORBIDDEN"
+            doc["security"] = [{SECURITY_SCHEME: []}]
+            roles = "an admin key" if role == "admin" else f"an {role} or admin key"
+            doc["description"] = f"Needs {roles}."
+        else:
+            # The empty requirement makes the key optional: anonymous readers see published records.
+            doc["security"] = [{}, {SECURITY_SCHEME: []}]
+        return deepupdate(doc, {"responses": responses})
 
     def errors(self, *statuses: int):
         """Document the error answers an operation can give (all are problem+json)."""

@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from api import create_app
 from api.config import TestConfig
 from api.extensions import db
+from api.ratelimits import limiter
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "api" / "seed" / "saarijarvi-viitasaari"
 
@@ -60,16 +61,68 @@ def clean_tables(app):
         with db.engine.begin() as connection:
             for table in reversed(db.metadata.sorted_tables):
                 connection.execute(table.delete())
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
+    limiter.reset()
 
 
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def create_key(runner):
+    """Make a key as operators do, with `flask keys create`; the key is the output's last line."""
+
+    def create(role: str, *municipalities: str, name: str | None = None) -> str:
+        args = ["keys", "create", "--name", name or f"{role}-{uuid.uuid4().hex[:8]}", "--role", role]
+        for code in municipalities:
+            args += ["--municipality", code]
+        result = runner.invoke(args=args)
+        assert result.exit_code == 0, result.output
+        return result.output.strip().splitlines()[-1]
+
+    return create
+
+
+@pytest.fixture
+def client_with(app, create_key):
+    """A test client sending `Authorization: Bearer <key>` for a new key of this role."""
+
+    def client_for(role: str, *municipalities: str):
+        test_client = app.test_client()
+        test_client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {create_key(role, *municipalities)}"
+        return test_client
+
+    return client_for
+
+
+@pytest.fixture
+def admin_key(create_key):
+    return create_key("admin")
+
+
+@pytest.fixture
+def client(app, admin_key):
+    """An admin's client: tests write as an admin unless they are about who may do what."""
+    test_client = app.test_client()
+    test_client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {admin_key}"
+    return test_client
+
+
+@pytest.fixture
+def anonymous(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def partner(client_with):
+    return client_with("partner")
+
+
+@pytest.fixture
+def editor(client_with):
+    """An editor of every municipality."""
+    return client_with("editor")
 
 
 @pytest.fixture

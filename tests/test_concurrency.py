@@ -24,12 +24,13 @@ def _add_tag_with_retry(get, patch, tag: str) -> int:
         conflicts += 1
 
 
-def test_threads_lose_no_update(app, client):
+def test_threads_lose_no_update(app, client, admin_key):
     company_id = client.post("/api/v1/companies", json=payloads.company(tags=[])).get_json()["id"]
     url = f"/api/v1/companies/{company_id}"
 
     def writer(number: int) -> int:
         local = app.test_client()
+        local.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {admin_key}"
 
         def get():
             answer = local.get(url)
@@ -47,15 +48,16 @@ def test_threads_lose_no_update(app, client):
     assert sorted(tags) == sorted(f"w{n}-{i}" for n in range(WRITERS) for i in range(UPDATES_EACH))
 
 
-def test_gunicorn_workers_lose_no_update(database_url, client):
+def test_gunicorn_workers_lose_no_update(database_url, client, admin_key):
     company_id = client.post("/api/v1/companies", json=payloads.company(tags=[])).get_json()["id"]
     with gunicorn(database_url, workers=3) as server:
         base = server.base_url
         url = f"{base}/api/v1/companies/{company_id}"
+        key = {"Authorization": f"Bearer {admin_key}"}
 
         def writer(number: int) -> int:
-            get = lambda: call("GET", url)  # noqa: E731
-            patch = lambda tags, etag: call("PATCH", url, {"tags": tags}, {"If-Match": etag})  # noqa: E731
+            get = lambda: call("GET", url, headers=key)  # noqa: E731
+            patch = lambda tags, etag: call("PATCH", url, {"tags": tags}, {"If-Match": etag, **key})  # noqa: E731
             return sum(_add_tag_with_retry(get, patch, f"p{number}-{i}") for i in range(UPDATES_EACH))
 
         with ThreadPoolExecutor(WRITERS) as pool:

@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 from tests import payloads
 
 
-def test_scenario_with_helsinki_times(client):
+def test_scenario_with_helsinki_times(client, anonymous):
     client.post("/api/v1/municipalities", json=payloads.municipality())
     created = client.post(
         "/api/v1/events",
@@ -22,9 +22,9 @@ def test_scenario_with_helsinki_times(client):
     assert event["end_time"] == "2020-12-08T12:00:00+02:00"  # shown in Helsinki time
     assert event["contact"]["phone"] == "+358503815917"
     assert event["municipalities"] == ["226"]
-    # The meeting link is for registrants: never shown to an anonymous reader.
-    assert "participation_url" not in event
-    assert "participation_url" not in client.get(f"/api/v1/events/{event['id']}").get_json()
+    # The meeting link is for registrants: shown to the admin who wrote it, never to an anonymous reader.
+    assert event["participation_url"] == "https://meet.example/room"
+    assert "participation_url" not in anonymous.get(f"/api/v1/events/{event['id']}").get_json()
 
     patched = client.patch(
         f"/api/v1/events/{event['id']}",

@@ -36,9 +36,9 @@ def test_seeded_records_match_the_files_and_are_published(runner, client):
         assert {record["status"] for record in served} == {"published"}
 
 
-def test_the_workshop_is_seeded_as_announced(runner, client):
+def test_the_workshop_is_seeded_as_announced(runner, anonymous):
     _seed(runner)
-    (workshop,) = client.get("/api/v1/events").get_json()
+    (workshop,) = anonymous.get("/api/v1/events").get_json()
     assert workshop["start_time"] == "2020-12-08T09:00:00+02:00"
     assert workshop["end_time"] == "2020-12-08T12:00:00+02:00"
     assert workshop["registration_deadline"] == "2020-12-02T16:00:00+02:00"

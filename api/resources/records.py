@@ -11,6 +11,7 @@ from flask_smorest import abort as abort_with
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
+from api import audit, auth
 from api.auth import sees_drafts, view_name
 from api.conditional import answer_304_if_fresh, make_etag, require_if_match
 from api.database import serialize_writes
@@ -169,6 +170,7 @@ def load_merged(schema: ma.Schema, record) -> dict:
 
 
 def check_writable(record) -> None:
+    auth.check_stored_area(record)
     require_if_match(record_etag(record))
 
 
@@ -197,17 +199,25 @@ def stamps(model, count: int) -> list[datetime]:
 
 
 def stamp(record, at: datetime, *, created: bool = False, deleted: bool = False) -> None:
-    """Mark a change at `at` (a stamp from next_stamp); the version column counts the change."""
+    """Mark a change at `at` (a stamp from next_stamp): the one step every write of a record takes.
+
+    It checks a limited editor's municipalities against the record as stored and as written, and
+    adds the audit entry, which commits with the change or not at all. The version column counts
+    the change, so a concurrent write loses with a 412.
+    """
     if created:
         record.created_at = at
         db.session.add(record)
     if deleted:
         record.deleted_at = at
     record.updated_at = at
+    changes = audit.changes(record)
+    auth.check_write_area(record, changes, created=created, deleted=deleted)
+    audit.add_entry(record, "create" if created else "delete" if deleted else "update", changes, at)
 
 
 def save(record, *, created: bool = False, deleted: bool = False):
-    """Stamp and commit; the version column makes a concurrent write lose with a 412."""
+    """Stamp and commit (see stamp)."""
     stamp(record, next_stamp(type(record)), created=created, deleted=deleted)
     db.session.commit()
     return record

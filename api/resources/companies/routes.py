@@ -11,7 +11,7 @@ from api.formats import geojson, jsonld
 from api.models import Company, Municipality, Spearhead
 from api.models.associations import company_spearheads
 from api.negotiation import document, preferred, vary_on_accept
-from api.pagination import PAGINATION_HEADERS, SortKey
+from api.pagination import PAGINATION_HEADERS, PageArgsSchema, SortKey
 from api.resources import records
 from api.resources.companies import facets
 from api.resources.companies.schemas import (
@@ -21,6 +21,7 @@ from api.resources.companies.schemas import (
     CompanyQueryArgsSchema,
     CompanySchema,
 )
+from api.resources.history import AuditEntrySchema, read_history
 from api.smorest import Blueprint
 
 blp = Blueprint("companies", __name__, url_prefix="/api/v1/companies", description="Companies of the region.")
@@ -148,6 +149,7 @@ class CompaniesViews(MethodView):
         """List companies (JSON, or GeoJSON with Accept: application/geo+json)"""
         return list_answer(args, lambda: filtered(args))
 
+    @blp.requires("editor")
     @blp.arguments(CompanySchema)
     @blp.response(201, CompanySchema)
     @blp.errors(409)
@@ -183,6 +185,7 @@ class CompaniesByIdViews(MethodView):
             return document(jsonld.dumps(jsonld.company(company, url, municipality)), jsonld.MEDIA_TYPE)
         return vary_on_accept(records.read(*lookup(company_id), CompanySchema))
 
+    @blp.requires("editor")
     @blp.arguments(CompanySchema)
     @blp.response(200, CompanySchema)
     @blp.conditional_write
@@ -193,6 +196,7 @@ class CompaniesByIdViews(MethodView):
         records.check_writable(company)
         return _update(company, data)
 
+    @blp.requires("editor")
     @blp.arguments(CompanySchema(partial=True), content_type="application/merge-patch+json")
     @blp.response(200, CompanySchema)
     @blp.conditional_write
@@ -203,6 +207,7 @@ class CompaniesByIdViews(MethodView):
         records.check_writable(company)
         return _update(company, records.load_merged(CompanySchema(), company))
 
+    @blp.requires("editor")
     @blp.response(204)
     @blp.conditional_write
     @blp.errors(404)
@@ -217,3 +222,14 @@ def _update(company: Company, data: dict) -> Company:
     _check_business_id_free(data["business_id"], company.id)
     records.assign(company, model_values(data))
     return records.save_update(company)
+
+
+@blp.route("/<company_id>/history")
+class CompanyHistoryViews(MethodView):
+    @blp.requires("editor")
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, AuditEntrySchema(many=True), headers=PAGINATION_HEADERS)
+    @blp.errors(304, 404)
+    def get(self, args, company_id):
+        """List the changes of a company, newest first"""
+        return read_history(Company, Company.id == company_id, f"No company has the id {company_id}.", args)

@@ -10,9 +10,10 @@ from api.formats import jsonld
 from api.models import Company, Event, Municipality, Spearhead
 from api.models.associations import event_municipalities, event_spearheads
 from api.negotiation import document, preferred, vary_on_accept
-from api.pagination import PAGINATION_HEADERS, SortKey
+from api.pagination import PAGINATION_HEADERS, PageArgsSchema, SortKey
 from api.resources import records
 from api.resources.events.schemas import EventQueryArgsSchema, EventSchema
+from api.resources.history import AuditEntrySchema, read_history
 from api.smorest import Blueprint
 
 blp = Blueprint("events", __name__, url_prefix="/api/v1/events", description="Events such as strategy workshops; times in Europe/Helsinki.")
@@ -95,6 +96,7 @@ class EventsViews(MethodView):
         """List events (soonest first)"""
         return records.read_page(Event, args, EventSchema, lambda: filtered(args), uses_clock=uses_clock(args))
 
+    @blp.requires("editor")
     @blp.arguments(EventSchema)
     @blp.response(201, EventSchema)
     def post(self, data):
@@ -119,6 +121,7 @@ class EventsByIdViews(MethodView):
             return document(jsonld.dumps(jsonld.event(event, url, organizer)), jsonld.MEDIA_TYPE)
         return vary_on_accept(records.read(*lookup(event_id), EventSchema))
 
+    @blp.requires("editor")
     @blp.arguments(EventSchema)
     @blp.response(200, EventSchema)
     @blp.conditional_write
@@ -130,6 +133,7 @@ class EventsByIdViews(MethodView):
         records.assign(event, model_values(data))
         return records.save_update(event)
 
+    @blp.requires("editor")
     @blp.arguments(EventSchema(partial=True), content_type="application/merge-patch+json")
     @blp.response(200, EventSchema)
     @blp.conditional_write
@@ -141,6 +145,7 @@ class EventsByIdViews(MethodView):
         records.assign(event, model_values(records.load_merged(EventSchema(), event)))
         return records.save_update(event)
 
+    @blp.requires("editor")
     @blp.response(204)
     @blp.conditional_write
     @blp.errors(404)
@@ -149,3 +154,14 @@ class EventsByIdViews(MethodView):
         event = get_event(event_id)
         records.check_writable(event)
         records.soft_delete(event)
+
+
+@blp.route("/<event_id>/history")
+class EventHistoryViews(MethodView):
+    @blp.requires("editor")
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, AuditEntrySchema(many=True), headers=PAGINATION_HEADERS)
+    @blp.errors(304, 404)
+    def get(self, args, event_id):
+        """List the changes of an event, newest first"""
+        return read_history(Event, Event.id == event_id, f"No event has the id {event_id}.", args)

@@ -58,6 +58,7 @@ class MunicipalitiesViews(MethodView):
         """List municipalities"""
         return records.read_page(Municipality, args, MunicipalitySchema, lambda: filtered(args))
 
+    @blp.requires("admin")
     @blp.arguments(MunicipalitySchema)
     @blp.response(201, MunicipalitySchema)
     @blp.errors(409)
@@ -78,6 +79,7 @@ class MunicipalitiesByCodeViews(MethodView):
         """Get a municipality"""
         return records.read(*lookup(code), MunicipalitySchema)
 
+    @blp.requires("admin")
     @blp.arguments(MunicipalitySchema)
     @blp.response(200, MunicipalitySchema)
     @blp.conditional_write
@@ -90,6 +92,7 @@ class MunicipalitiesByCodeViews(MethodView):
         records.assign(municipality, data)
         return records.save_update(municipality)
 
+    @blp.requires("admin")
     @blp.arguments(MunicipalitySchema(partial=True), content_type="application/merge-patch+json")
     @blp.response(200, MunicipalitySchema)
     @blp.conditional_write

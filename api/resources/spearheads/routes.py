@@ -9,13 +9,14 @@ from api import search
 from api.extensions import db
 from api.models import Event, Municipality, Spearhead
 from api.models.associations import spearhead_municipalities
-from api.pagination import PAGINATION_HEADERS, SortKey
+from api.pagination import PAGINATION_HEADERS, PageArgsSchema, SortKey
 from api.resources import records
 from api.resources.companies import routes as companies
 from api.resources.companies.schemas import CompanyQueryArgsSchema, CompanySchema
 from api.resources.events import routes as events
 from api.resources.events.schemas import EventQueryArgsSchema, EventSchema
 from api.resources.spearheads.schemas import SpearheadQueryArgsSchema, SpearheadSchema
+from api.resources.history import AuditEntrySchema, read_history
 from api.smorest import Blueprint
 
 blp = Blueprint(
@@ -81,6 +82,7 @@ class SpearheadsViews(MethodView):
         """List spearheads"""
         return records.read_page(Spearhead, args, SpearheadSchema, lambda: filtered(args))
 
+    @blp.requires("admin")
     @blp.arguments(SpearheadSchema)
     @blp.response(201, SpearheadSchema)
     @blp.errors(409)
@@ -100,6 +102,7 @@ class SpearheadsByIdViews(MethodView):
         """Get a spearhead by id or slug"""
         return records.read(*lookup(id_or_slug), SpearheadSchema)
 
+    @blp.requires("admin")
     @blp.arguments(SpearheadSchema)
     @blp.response(200, SpearheadSchema)
     @blp.conditional_write
@@ -110,6 +113,7 @@ class SpearheadsByIdViews(MethodView):
         records.check_writable(spearhead)
         return _update(spearhead, data)
 
+    @blp.requires("admin")
     @blp.arguments(SpearheadSchema(partial=True), content_type="application/merge-patch+json")
     @blp.response(200, SpearheadSchema)
     @blp.conditional_write
@@ -120,6 +124,7 @@ class SpearheadsByIdViews(MethodView):
         records.check_writable(spearhead)
         return _update(spearhead, records.load_merged(SpearheadSchema(), spearhead))
 
+    @blp.requires("admin")
     @blp.response(204)
     @blp.conditional_write
     @blp.errors(404)
@@ -161,3 +166,15 @@ class SpearheadEventsViews(MethodView):
         return records.read_page(
             Event, args, EventSchema, lambda: events.filtered({**args, "spearhead": spearhead.id}), uses_clock=events.uses_clock(args)
         )
+
+
+@blp.route("/<id_or_slug>/history")
+class SpearheadHistoryViews(MethodView):
+    @blp.requires("editor")
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, AuditEntrySchema(many=True), headers=PAGINATION_HEADERS)
+    @blp.errors(304, 404)
+    def get(self, args, id_or_slug):
+        """List the changes of a spearhead, newest first"""
+        identifies = or_(Spearhead.id == id_or_slug, Spearhead.slug == id_or_slug)
+        return read_history(Spearhead, identifies, f"No spearhead has the id or slug {id_or_slug}.", args)

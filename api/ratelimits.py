@@ -1,0 +1,83 @@
+"""Rate limits with Flask-Limiter: one count per API key (per address without one), a limit per role."""
+
+import math
+import time
+
+from flask import Flask, current_app, request
+from flask_limiter import Limiter, RateLimitExceeded
+from flask_limiter.util import get_remote_address
+from limits import parse_many
+from werkzeug.exceptions import Unauthorized
+
+from api.errors import problem
+from api.keys import request_principal
+from api.smorest import RATE_LIMITED_PREFIX
+
+# Admins share the editors' limit; a request without a valid key counts as anonymous.
+LIMIT_SETTINGS = {
+    None: "RATELIMIT_ANONYMOUS",
+    "partner": "RATELIMIT_PARTNER",
+    "editor": "RATELIMIT_EDITOR",
+    "admin": "RATELIMIT_EDITOR",
+}
+
+
+def _principal():
+    try:
+        return request_principal()
+    except Unauthorized:
+        # Counted per address like any anonymous request, then answered 401: guessing keys costs quota.
+        return None
+
+
+def client_key() -> str:
+    principal = _principal()
+    return f"key:{principal.key_id}" if principal else f"address:{get_remote_address()}"
+
+
+def client_limit() -> str:
+    principal = _principal()
+    return current_app.config[LIMIT_SETTINGS[principal and principal.role]]
+
+
+# One application-wide limit shared by all routes (a default limit would count each endpoint apart).
+limiter = Limiter(
+    key_func=client_key,
+    application_limits=[client_limit],
+    # CORS preflights carry no key and are not the client's own requests.
+    application_limits_exempt_when=lambda: request.method == "OPTIONS" or not request.path.startswith(RATE_LIMITED_PREFIX),
+)
+
+
+def _rate_limit_headers(response):
+    """RateLimit-* headers as the IETF draft defines them (Flask-Limiter's own reset header is a timestamp)."""
+    current = limiter.current_limit
+    if current is None:
+        return response
+    reset_time, remaining = current.window
+    reset = max(0, math.ceil(reset_time - time.time()))
+    response.headers["RateLimit-Limit"] = str(current.limit.amount)
+    response.headers["RateLimit-Remaining"] = str(remaining)
+    response.headers["RateLimit-Reset"] = str(reset)
+    if response.status_code == 429:
+        response.headers["Retry-After"] = str(max(1, reset))
+    return response
+
+
+def _too_many_requests(error: RateLimitExceeded):
+    return problem(
+        429,
+        f"Too many requests: this client may make {error.description}. "
+        "Wait the number of seconds in Retry-After, then retry.",
+    )
+
+
+def register_rate_limits(app: Flask) -> None:
+    for setting in set(LIMIT_SETTINGS.values()):
+        try:
+            parse_many(app.config[setting])
+        except ValueError as error:
+            raise ValueError(f"{setting}={app.config[setting]!r} is not a rate limit such as 600/minute.") from error
+    limiter.init_app(app)
+    app.after_request(_rate_limit_headers)
+    app.register_error_handler(RateLimitExceeded, _too_many_requests)

@@ -1,0 +1,75 @@
+"""Rate limits: one count per key (per address without one), a limit per role, 429 with Retry-After."""
+
+import pytest
+
+from tests import payloads
+
+URL = "/api/v1/municipalities"
+
+
+@pytest.fixture
+def limits(app, monkeypatch):
+    """Small limits, read per request from the configuration as in production."""
+    for setting, value in (("RATELIMIT_ANONYMOUS", "3/minute"), ("RATELIMIT_PARTNER", "5/minute"), ("RATELIMIT_EDITOR", "4/minute")):
+        monkeypatch.setitem(app.config, setting, value)
+
+
+def _spend(client, count: int, url: str = URL) -> list[int]:
+    return [client.get(url).status_code for _ in range(count)]
+
+
+def test_anonymous_clients_are_counted_per_address(app, limits):
+    first = app.test_client()
+    answers = [first.get(URL) for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert [a.headers["RateLimit-Remaining"] for a in answers] == ["2", "1", "0"]
+    assert answers[0].headers["RateLimit-Limit"] == "3"
+    assert 0 < int(answers[0].headers["RateLimit-Reset"]) <= 60
+
+    refused = first.get("/api/v1/companies")  # the count is per client, not per endpoint
+    assert refused.status_code == 429
+    assert refused.content_type == "application/problem+json"
+    assert "3 per 1 minute" in refused.get_json()["detail"]
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert refused.headers["RateLimit-Remaining"] == "0"
+
+    elsewhere = app.test_client()
+    elsewhere.environ_base["REMOTE_ADDR"] = "192.0.2.7"
+    assert _spend(elsewhere, 1) == [200]
+
+
+def test_each_key_has_its_own_count_and_its_roles_limit(anonymous, client_with, limits):
+    partner, other_partner = client_with("partner"), client_with("partner")
+    assert _spend(partner, 6) == [200] * 5 + [429]
+    assert _spend(other_partner, 1) == [200]
+    assert _spend(anonymous, 1) == [200]  # keys do not spend the address's count
+
+
+@pytest.mark.parametrize("role", ["editor", "admin"])
+def test_editors_and_admins_share_the_editor_limit(client_with, limits, role):
+    assert _spend(client_with(role), 5) == [200] * 4 + [429]
+
+
+def test_guessing_keys_spends_the_addresss_count(anonymous, limits):
+    bad = {"Authorization": "Bearer rdk_0123456789abcdef.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}
+    assert [anonymous.get(URL, headers=bad).status_code for _ in range(3)] == [401] * 3
+    assert _spend(anonymous, 1) == [429]
+
+
+def test_writes_count_too(client, anonymous, limits):
+    statuses = [client.post("/api/v1/spearheads", json=payloads.spearhead(f"s{n}")).status_code for n in range(5)]
+    assert statuses == [201] * 4 + [429]
+    # The refused write changed nothing.
+    assert [s["slug"] for s in anonymous.get("/api/v1/spearheads?sort=slug").get_json()] == ["s0", "s1", "s2", "s3"]
+
+
+def test_a_bad_limit_setting_fails_at_start(database_url, monkeypatch):
+    from api import create_app
+    from api.config import TestConfig
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = database_url
+        RATELIMIT_PARTNER = "lots"
+
+    with pytest.raises(ValueError, match="RATELIMIT_PARTNER"):
+        create_app(Config)
