@@ -13,6 +13,7 @@ from api.auth import ROLES, Principal, unauthorized
 from api.extensions import db
 from api.models import ApiKey, Municipality
 from api.models.base import utcnow
+from api.smorest import ACCESS_CONTROLLED_PREFIX
 
 PREFIX = "rdk_"
 # `rdk_<key id>.<secret>`: the key id finds the row, the 256-bit secret proves possession.
@@ -94,9 +95,10 @@ def request_principal() -> Principal | None:
 
 
 def _identify() -> None:
-    g.principal = request_principal()
+    if request.path.startswith(ACCESS_CONTROLLED_PREFIX):
+        g.principal = request_principal()
 
 
 def register_authentication(app: Flask) -> None:
-    """Identify every request's key; runs after the rate limiter, which counts bad keys per address."""
+    """Identify the key of every API request; runs after the rate limiter, which counts bad keys per address."""
     app.before_request(_identify)

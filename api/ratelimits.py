@@ -11,7 +11,7 @@ from werkzeug.exceptions import Unauthorized
 
 from api.errors import problem
 from api.keys import request_principal
-from api.smorest import RATE_LIMITED_PREFIX
+from api.smorest import ACCESS_CONTROLLED_PREFIX
 
 # Admins share the editors' limit; a request without a valid key counts as anonymous.
 LIMIT_SETTINGS = {
@@ -45,7 +45,7 @@ limiter = Limiter(
     key_func=client_key,
     application_limits=[client_limit],
     # CORS preflights carry no key and are not the client's own requests.
-    application_limits_exempt_when=lambda: request.method == "OPTIONS" or not request.path.startswith(RATE_LIMITED_PREFIX),
+    application_limits_exempt_when=lambda: request.method == "OPTIONS" or not request.path.startswith(ACCESS_CONTROLLED_PREFIX),
 )
 
 

@@ -15,8 +15,8 @@ from api.auth import require_role
 from api.errors import PROBLEM_MIMETYPE, http_exception_as_problem
 
 SECURITY_SCHEME = "ApiKey"
-# Rate limits apply to the API and its documentation; probes and metrics at the root stay reachable.
-RATE_LIMITED_PREFIX = "/api/"
+# Keys and rate limits apply to the API and its documentation; probes and metrics at the root need neither.
+ACCESS_CONTROLLED_PREFIX = "/api/"
 RATE_LIMIT_HEADERS = {
     "RateLimit-Limit": {"description": "Requests allowed in the current window.", "schema": {"type": "integer"}},
     "RateLimit-Remaining": {"description": "Requests left in the current window.", "schema": {"type": "integer"}},
@@ -145,10 +145,10 @@ class Blueprint(BlueprintBase):
         return decorator
 
     def _prepare_access_doc(self, doc, doc_info, **kwargs):
-        """Every operation: 401 for a bad key, 429 past the rate limit; role-bound ones also 403."""
-        responses = {401: "UNAUTHORIZED"}
-        if (self.url_prefix or "").startswith(RATE_LIMITED_PREFIX):
-            responses[429] = "TOO_MANY_REQUESTS"
+        """Every API operation: 401 for a bad key, 429 past the rate limit; role-bound ones also 403."""
+        if not (self.url_prefix or "").startswith(ACCESS_CONTROLLED_PREFIX):
+            return doc
+        responses = {401: "UNAUTHORIZED", 429: "TOO_MANY_REQUESTS"}
         role = doc_info.get("role")
         if role:
             responses[403] = "FORBIDDEN"

@@ -17,7 +17,7 @@ LIMIT = 6
 def two_servers(database_url: str, env: dict):
     """Two gunicorn masters of two workers each, as two hosts behind a load balancer would be."""
     with gunicorn(database_url, workers=2, env=env) as first, gunicorn(database_url, workers=2, env=env) as second:
-        yield first, second
+        yield first.base_url, second.base_url
 
 
 def _spend(bases, key: str, count: int) -> list[tuple[int, str | None]]:

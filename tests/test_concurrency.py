@@ -78,7 +78,7 @@ def test_same_etag_two_writers_only_one_wins(client):
     assert client.get(url).get_json()["name"] == "Ensimmäinen Oy"
 
 
-def test_a_killed_worker_loses_no_committed_write_and_leaves_no_half_record(database_url, client):
+def test_a_killed_worker_loses_no_committed_write_and_leaves_no_half_record(database_url, client, admin_key):
     from api.domain.business_id import business_ids
 
     spearhead = client.post("/api/v1/spearheads", json=payloads.spearhead()).get_json()["id"]
@@ -89,7 +89,7 @@ def test_a_killed_worker_loses_no_committed_write_and_leaves_no_half_record(data
 
         def create(body):
             try:
-                status, _, answer = call("POST", f"{server.base_url}/api/v1/companies", body)
+                status, _, answer = call("POST", f"{server.base_url}/api/v1/companies", body, {"Authorization": f"Bearer {admin_key}"})
             except OSError:  # the connection died with the worker
                 return None
             return answer if status == 201 else None

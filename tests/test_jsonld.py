@@ -84,7 +84,8 @@ def test_each_representation_has_its_own_etag(client):
     as_json = client.get(url)
     as_ld = client.get(url, headers=LD)
     assert as_json.headers["ETag"] != as_ld.headers["ETag"]
-    assert as_json.headers["Vary"] == as_ld.headers["Vary"] == "Accept"
+    assert as_json.headers["Vary"] == as_ld.headers["Vary"]
+    assert "Accept" in as_json.headers["Vary"].split(", ")
     assert client.get(url, headers={**LD, "If-None-Match": as_ld.headers["ETag"]}).status_code == 304
     assert client.get(url, headers={**LD, "If-None-Match": as_json.headers["ETag"]}).status_code == 200
     assert client.get(url, headers={"If-None-Match": as_ld.headers["ETag"]}).status_code == 200

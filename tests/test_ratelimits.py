@@ -73,3 +73,10 @@ def test_a_bad_limit_setting_fails_at_start(database_url, monkeypatch):
 
     with pytest.raises(ValueError, match="RATELIMIT_PARTNER"):
         create_app(Config)
+
+
+def test_probes_need_no_key_and_are_never_limited(anonymous, limits):
+    bad = {"Authorization": "Bearer rdk_0123456789abcdef.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}
+    answers = [anonymous.get("/healthz", headers=bad) for _ in range(5)]
+    assert [a.status_code for a in answers] == [200] * 5
+    assert "RateLimit-Limit" not in answers[0].headers
