@@ -229,7 +229,8 @@ class CompanyHistoryViews(MethodView):
     @blp.requires("editor")
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, AuditEntrySchema(many=True), headers=PAGINATION_HEADERS)
-    @blp.errors(304, 404)
+    @blp.conditional_read
+    @blp.errors(404)
     def get(self, args, company_id):
         """List the changes of a company, newest first"""
         return read_history(Company, Company.id == company_id, f"No company has the id {company_id}.", args)

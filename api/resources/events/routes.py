@@ -161,7 +161,8 @@ class EventHistoryViews(MethodView):
     @blp.requires("editor")
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, AuditEntrySchema(many=True), headers=PAGINATION_HEADERS)
-    @blp.errors(304, 404)
+    @blp.conditional_read
+    @blp.errors(404)
     def get(self, args, event_id):
         """List the changes of an event, newest first"""
         return read_history(Event, Event.id == event_id, f"No event has the id {event_id}.", args)

@@ -173,7 +173,8 @@ class SpearheadHistoryViews(MethodView):
     @blp.requires("editor")
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, AuditEntrySchema(many=True), headers=PAGINATION_HEADERS)
-    @blp.errors(304, 404)
+    @blp.conditional_read
+    @blp.errors(404)
     def get(self, args, id_or_slug):
         """List the changes of a spearhead, newest first"""
         identifies = or_(Spearhead.id == id_or_slug, Spearhead.slug == id_or_slug)

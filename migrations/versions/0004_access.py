@@ -1,7 +1,7 @@
 """api keys and audit trail
 
 Revision ID: access
-Revises: imports
+Revises: list_indexes
 Create Date: 2026-11-28 01:45:21.724905
 
 """
@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = 'access'
-down_revision = 'imports'
+down_revision = 'list_indexes'
 branch_labels = None
 depends_on = None
 
