@@ -22,7 +22,15 @@ LIMIT_SETTINGS = {
 }
 
 
+def _limited() -> bool:
+    # CORS preflights carry no key and are not the client's own requests.
+    return request.method != "OPTIONS" and request.path.startswith(ACCESS_CONTROLLED_PREFIX)
+
+
 def _principal():
+    if not _limited():
+        # Flask-Limiter asks for the limit even of exempt requests: probes must not need the database.
+        return None
     try:
         return request_principal()
     except Unauthorized:
@@ -44,8 +52,7 @@ def client_limit() -> str:
 limiter = Limiter(
     key_func=client_key,
     application_limits=[client_limit],
-    # CORS preflights carry no key and are not the client's own requests.
-    application_limits_exempt_when=lambda: request.method == "OPTIONS" or not request.path.startswith(ACCESS_CONTROLLED_PREFIX),
+    application_limits_exempt_when=lambda: not _limited(),
 )
 
 

@@ -79,7 +79,7 @@ def test_production_refuses_unsafe_settings(monkeypatch):
 
 
 @pytest.mark.skipif(not os.environ.get("TEST_POSTGRES_URL"), reason="database outage is a PostgreSQL scenario")
-def test_database_outage_is_503_within_seconds_and_recovers(database_url):
+def test_database_outage_is_503_within_seconds_and_recovers(database_url, admin_key):
     url = make_url(database_url)
     relay = Relay(url.host or "127.0.0.1", url.port or 5432)
 
@@ -88,6 +88,7 @@ def test_database_outage_is_503_within_seconds_and_recovers(database_url):
 
     app = create_app(Config)
     client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {admin_key}"
     try:
         assert client.post("/api/v1/companies", json=payloads.company()).status_code == 201
         relay.cut()
