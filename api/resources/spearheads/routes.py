@@ -15,8 +15,8 @@ from api.resources.companies import routes as companies
 from api.resources.companies.schemas import CompanyQueryArgsSchema, CompanySchema
 from api.resources.events import routes as events
 from api.resources.events.schemas import EventQueryArgsSchema, EventSchema
-from api.resources.spearheads.schemas import SpearheadQueryArgsSchema, SpearheadSchema
 from api.resources.history import AuditEntrySchema, read_history
+from api.resources.spearheads.schemas import SpearheadQueryArgsSchema, SpearheadSchema
 from api.smorest import Blueprint
 
 blp = Blueprint(

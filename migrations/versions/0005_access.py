@@ -1,7 +1,7 @@
 """api keys and audit trail
 
 Revision ID: access
-Revises: list_indexes
+Revises: search
 Create Date: 2026-11-28 01:45:21.724905
 
 """
@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = 'access'
-down_revision = 'list_indexes'
+down_revision = 'search'
 branch_labels = None
 depends_on = None
 
