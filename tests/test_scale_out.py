@@ -20,15 +20,16 @@ def bases(database_url):
         yield [first.base_url, second.base_url]
 
 
-def test_no_lost_update_across_instances(bases, client):
+def test_no_lost_update_across_instances(bases, client, admin_key):
+    key = {"Authorization": f"Bearer {admin_key}"}
     company_id = client.post("/api/v1/companies", json=payloads.company(tags=[])).get_json()["id"]
 
     def writer(number: int):
         for update in range(4):
             url = f"{bases[(number + update) % 2]}/api/v1/companies/{company_id}"  # alternate, as a balancer would
             while True:
-                _, headers, company = call("GET", url)
-                status, _, _ = call("PATCH", url, {"tags": company["tags"] + [f"i{number}-{update}"]}, {"If-Match": headers["ETag"]})
+                _, headers, company = call("GET", url, headers=key)
+                status, _, _ = call("PATCH", url, {"tags": company["tags"] + [f"i{number}-{update}"]}, {"If-Match": headers["ETag"], **key})
                 if status == 200:
                     break
                 assert status == 412
@@ -39,7 +40,8 @@ def test_no_lost_update_across_instances(bases, client):
     assert sorted(company["tags"]) == sorted(f"i{n}-{u}" for n in range(6) for u in range(4))
 
 
-def test_a_partner_syncing_from_both_instances_stays_consistent(bases, client):
+def test_a_partner_syncing_from_both_instances_stays_consistent(bases, client, admin_key):
+    key = {"Authorization": f"Bearer {admin_key}"}
     ids = business_ids(3_000_000)
     created = [client.post("/api/v1/companies", json=payloads.company(next(ids), name=f"Yritys {n}")) for n in range(7)]
     mirror, state = {}, {"cursor": None, "turn": 0}
@@ -66,11 +68,11 @@ def test_a_partner_syncing_from_both_instances_stays_consistent(bases, client):
     for number, answer in enumerate(created[:4]):
         url = f"{bases[number % 2]}/api/v1/companies/{answer.get_json()['id']}"
         if number % 2:
-            call("DELETE", url, headers={"If-Match": answer.headers["ETag"]})
+            call("DELETE", url, headers={"If-Match": answer.headers["ETag"], **key})
         else:
-            call("PATCH", url, {"name": f"Muutettu {number}"}, {"If-Match": answer.headers["ETag"]})
+            call("PATCH", url, {"name": f"Muutettu {number}"}, {"If-Match": answer.headers["ETag"], **key})
     for number in range(3):
-        call("POST", f"{bases[number % 2]}/api/v1/companies", payloads.company(next(ids), name=f"Uusi {number}"))
+        call("POST", f"{bases[number % 2]}/api/v1/companies", payloads.company(next(ids), name=f"Uusi {number}"), key)
     sync_pass()
     _, _, fresh = call("GET", f"{bases[1]}/api/v1/companies?page_size=100")
     assert mirror == {record["id"]: record for record in fresh}
