@@ -82,11 +82,16 @@ def check_write_area(record, changes: dict, *, created: bool, deleted: bool) -> 
     field = AREA_FIELDS.get(record.__tablename__)
     if field is None:
         return
-    written = _codes(getattr(record, field))
+    written = getattr(record, field)
     if not created:
-        _require_area(_codes(changes[field][0]) if field in changes else written, "this record lies outside them")
+        _require_area(_codes(changes[field][0] if field in changes else written), "this record lies outside them")
     if not deleted:
-        _require_area(written, "the record would lie outside them" if created else "the change would move the record outside them")
+        check_written_area(written, created=created)
+
+
+def check_written_area(value, *, created: bool) -> None:
+    """403 when a limited editor would leave a record (by its area field's value) outside their area."""
+    _require_area(_codes(value), "the record would lie outside them" if created else "the change would move the record outside them")
 
 
 def sees_drafts() -> bool:

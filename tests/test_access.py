@@ -263,3 +263,30 @@ def test_openapi_documents_the_bearer_scheme_and_each_operations_requirement(ano
     assert "admin" in spec["paths"]["/api/v1/municipalities"]["post"]["description"]
     assert "editor" in spec["paths"]["/api/v1/companies"]["post"]["description"]
     assert "Retry-After" in spec["components"]["responses"]["TOO_MANY_REQUESTS"]["headers"]
+
+
+# --- the company import -------------------------------------------------------------------------------------
+
+IMPORT = "/api/v1/companies/import"
+
+
+def test_import_is_for_editors(anonymous, partner, editor, region):
+    rows = [payloads.company(municipality="226")]
+    _problem(anonymous.post(IMPORT, json=rows), 401)
+    _problem(partner.post(IMPORT, json=rows), 403)
+    assert editor.post(IMPORT, json=rows).get_json() == {"created": 1, "updated": 0, "unchanged": 0}
+
+
+def test_limited_editor_imports_only_their_companies_row_by_row(client, client_with, region):
+    theirs, _ = _company(client, "2077474-0", name="Viitasaaren Oy", municipality="931")
+    karstula = client_with("editor", "226")
+    new_elsewhere = payloads.company("0112038-9", municipality="931")
+    moved_in = {"business_id": theirs["business_id"], "municipality": "226"}
+    for rows in ([new_elsewhere], [moved_in], [payloads.company("0112038-9", municipality="226"), {**moved_in, "name": "Uusi"}]):
+        for dry_run in ("?dry_run=true", ""):
+            body = _problem(karstula.post(IMPORT + dry_run, json=rows), 422)
+            assert body["errors"][-1]["row"] == len(rows) and body["errors"][-1]["field"] == "municipality"
+    assert [c["business_id"] for c in client.get(COMPANIES).get_json()] == ["2077474-0"]
+    # A full export re-imported with only their own rows changed is fine: unchanged rows are no concern.
+    rows = [{"business_id": theirs["business_id"], "name": theirs["name"]}, payloads.company("0112038-9", municipality="226")]
+    assert karstula.post(IMPORT, json=rows).get_json() == {"created": 1, "updated": 0, "unchanged": 1}

@@ -117,3 +117,18 @@ def test_seeded_records_name_the_command(runner, client):
     company = client.get("/api/v1/companies?page_size=1").get_json()[0]
     (entry,) = client.get(f"/api/v1/companies/{company['id']}/history").get_json()
     assert entry["action"] == "create" and entry["actor"].endswith("seed")
+
+
+def test_imported_rows_are_audited_with_the_importing_key(client, create_key, app, karstula):
+    importer = app.test_client()
+    importer.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {create_key('editor', name='tuoja')}"
+    created = client.post("/api/v1/companies", json=payloads.company())
+    answer = importer.post("/api/v1/companies/import", json=[
+        {"business_id": "0112038-9", "name": "Tuotu Oy"}, payloads.company("2077474-0", municipality="931"),
+    ])
+    assert answer.get_json() == {"created": 1, "updated": 1, "unchanged": 0}
+    updated = client.get(f"/api/v1/companies/{created.get_json()['id']}/history").get_json()[0]
+    assert (updated["actor"], updated["action"], updated["changes"]) == ("tuoja", "update", {"name": ["Karstulan Puutuote Oy", "Tuotu Oy"]})
+    new = client.get("/api/v1/companies?business_id=2077474-0").get_json()[0]
+    (entry,) = client.get(f"/api/v1/companies/{new['id']}/history").get_json()
+    assert (entry["actor"], entry["action"], entry["at"]) == ("tuoja", "create", new["updated_at"])

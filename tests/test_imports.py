@@ -245,7 +245,7 @@ def test_tags_cannot_hold_the_list_separator(client):
     assert spaced.get_json()["tags"] == ["saha"]
 
 
-def test_a_body_shorter_than_its_content_length_is_400(database_url, client):
+def test_a_body_shorter_than_its_content_length_is_400(database_url, client, admin_key):
     # The import streams its body; a real socket is needed to send less than Content-Length promises.
     body = f"{HEADER}\n0112038-9,Karstulan Puutuote Oy,,43500,,,,true\n".encode()
     with gunicorn(database_url, workers=1) as server:
@@ -253,7 +253,8 @@ def test_a_body_shorter_than_its_content_length_is_400(database_url, client):
         with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
             connection.sendall(
                 b"POST /api/v1/companies/import HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n"
-                b"Content-Length: 5000\r\nConnection: close\r\n\r\n" + body
+                + f"Authorization: Bearer {admin_key}\r\n".encode()
+                + b"Content-Length: 5000\r\nConnection: close\r\n\r\n" + body
             )
             connection.shutdown(socket.SHUT_WR)
             answer = b""

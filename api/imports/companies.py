@@ -11,8 +11,9 @@ from typing import BinaryIO
 import ijson
 import marshmallow as ma
 from sqlalchemy import select
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import Forbidden, HTTPException
 
+from api import auth
 from api.errors import flatten_errors
 from api.extensions import db
 from api.fields import BusinessId
@@ -194,12 +195,22 @@ class _Pass:
             return self._reject(number, flatten_errors(error.normalized_messages()))
         except HTTPException as error:  # a rule of the API answered (unknown municipality, spearhead…)
             return self._reject(number, (getattr(error, "data", None) or {}).get("errors") or {"_row": [error.description]})
+        changing = company is None or differs(company, values)
+        if changing:
+            # An editor limited to some municipalities writes only their companies; rows they leave
+            # unchanged (as in a re-imported full export) are no concern. Checked in both passes.
+            try:
+                if company is not None:
+                    auth.check_stored_area(company)
+                auth.check_written_area(values["municipality"], created=company is None)
+            except Forbidden as error:
+                return self._reject(number, {"municipality": [error.description]})
         writing = self.write and not self.invalid_rows
         if company is None:
             self.summary.created += 1
             if writing:
                 records.stamp(Company(**values), next(self.stamps), created=True)
-        elif differs(company, values):
+        elif changing:
             self.summary.updated += 1
             if writing:
                 records.assign(company, values)

@@ -138,6 +138,7 @@ class CompaniesImportViews(MethodView):
     max_body_bytes = ConfigValue("IMPORT_MAX_CONTENT_LENGTH")
     streams_body = True
 
+    @blp.requires("editor")
     @blp.arguments(ImportArgsSchema, location="query")
     @blp.doc(requestBody=IMPORT_BODY)
     @blp.response(200, ImportSummarySchema, description="Every row was valid and written (or, with dry_run, would be).")
