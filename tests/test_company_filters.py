@@ -43,6 +43,8 @@ def test_each_filter_and_combinations(client, ids):
     assert listed("industry=16100") == expected(lambda c: c["industry_code"] == "16100")
     assert listed("industry=1") == expected(lambda c: c["industry_code"].startswith("1"))
     assert listed("tag=vienti") == expected(lambda c: "vienti" in c["tags"])
+    assert listed("tag=höylätavara") == expected(lambda c: "höylätavara" in c["tags"])
+    assert listed("tag=höylä") == set()
     assert listed("size_class=0-4") == expected(lambda c: c["size_class"] == "0-4")
     assert listed("growth_seeking=true") == expected(lambda c: c["growth_seeking"])
     assert listed("growth_seeking=false") == expected(lambda c: not c["growth_seeking"])

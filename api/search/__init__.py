@@ -37,7 +37,7 @@ def _terms(texts: list[str]) -> str:
     return " ".join(chain.from_iterable(analysis.index_terms(text) for text in texts))
 
 
-def rows_for(records: list, connection) -> list[dict]:
+def _rows(records: list, connection) -> list[dict]:
     codes = {r.municipality for r in records if getattr(r, "municipality", None)}
     codes |= {m.code for r in records for m in getattr(r, "municipalities", [])}
     places = _places(connection, codes)
@@ -67,7 +67,7 @@ def write(connection, records: list, removed: list = ()) -> None:
         # One kind at a time, so the (kind, record_id) unique index finds the old rows.
         connection.execute(delete(documents_table).where(d.kind == kind, d.record_id.in_(ids)))
     if records:
-        connection.execute(insert(documents_table), rows_for(records, connection))
+        connection.execute(insert(documents_table), _rows(records, connection))
 
 
 def index_records(session: Session, model, ids: list[str], batch: int = 2000) -> None:
@@ -124,9 +124,13 @@ def matches(kind: str, text: str, dialect: str):
             .subquery("search")
         )
     fts = literal_column(FTS_TABLE)
+    # The match runs once and drives the join: materialised, so that an outer query (such as a page's
+    # count) cannot flatten it into a loop over companies, and `kind || ''` keeps SQLite from starting
+    # at the (kind, record_id) index and probing the full-text index once per document.
     return (
         select(d.record_id, func.bm25(fts, *SQLITE_WEIGHTS).label("rank"))
         .select_from(_fts.join(documents_table, d.id == _fts.c.rowid))
-        .where(fts.op("MATCH")(_fts_query(alternatives)), d.kind == kind)
-        .subquery("search")
+        .where(fts.op("MATCH")(_fts_query(alternatives)), d.kind.concat("") == kind)
+        .cte("search")
+        .prefix_with("MATERIALIZED")
     )
