@@ -22,10 +22,11 @@ _voikko_lock = threading.Lock()
 
 
 @cache
-def _voikko():
+def load_lexicon():
     """Voikko's Finnish morphology (the voikko-fi transducer, run by kfst), loaded on first use.
 
-    Loading takes about a second with the kfst-rs accelerator, so it happens once per process.
+    Loading takes about a second with the kfst-rs accelerator, so it happens once per process
+    (gunicorn loads it in the master, before forking).
     """
     import pyvoikko
 
@@ -50,7 +51,7 @@ def words(text: str) -> list[str]:
 def _base_forms(word: str) -> tuple[frozenset[str], frozenset[str]] | None:
     """(lemmas, compound parts) of a word Voikko knows, or None."""
     with _voikko_lock:
-        analyses = _voikko().analyse(word)
+        analyses = load_lexicon().analyse(word)
     if not analyses:
         return None
     lemmas, parts = set(), set()
