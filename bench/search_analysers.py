@@ -61,12 +61,11 @@ class SplittingSnowball:
 
 def documents():
     companies = json.loads((DATA / "search_companies.json").read_text(encoding="utf-8"))
-    places = {"216": "Kannonkoski", "226": "Karstula", "256": "Kinnula", "265": "Kivijärvi", "601": "Pihtipudas", "931": "Viitasaari"}
     for c in companies:
         label = industry(c["industry_code"]).label
         yield c["name"], (
             [c["name"]],
-            [*c["tags"], label["fi"], label["en"], c["post_office"], places[c["municipality"]]],
+            [*c["tags"], label["fi"], label["en"], c["post_office"]],
             list(c["description"].values()),
         )
 

@@ -10,7 +10,7 @@ from itertools import chain
 from sqlalchemy import column, delete, event, false, func, insert, literal, literal_column, select, table
 from sqlalchemy.orm import Session
 
-from api.models import Municipality, SearchDocument
+from api.models import SearchDocument
 from api.search import analysis, documents
 
 # Weights of the title, keywords and body fields. PostgreSQL takes them as {D, C, B, A}; D is unused.
@@ -24,27 +24,15 @@ _vector = literal_column("search_documents.vector")
 SIMPLE = literal_column("'simple'::regconfig")
 
 
-def _places(connection, codes: set[str]) -> dict[str, list[str]]:
-    """Municipality names by code, so "Karstulassa" finds the companies of Karstula."""
-    if not codes:
-        return {}
-    columns = Municipality.__table__.c
-    rows = connection.execute(select(columns.code, columns.name_fi, columns.name_sv).where(columns.code.in_(codes)))
-    return {code: sorted({name for name in (fi, sv) if name}) for code, fi, sv in rows}
-
-
 def _terms(texts: list[str]) -> str:
     return " ".join(chain.from_iterable(analysis.index_terms(text) for text in texts))
 
 
-def _rows(records: list, connection) -> list[dict]:
-    codes = {r.municipality for r in records if getattr(r, "municipality", None)}
-    codes |= {m.code for r in records for m in getattr(r, "municipalities", [])}
-    places = _places(connection, codes)
+def _rows(records: list) -> list[dict]:
     rows = []
     for record in records:
         kind, texts_of = documents.KINDS[type(record)]
-        texts = texts_of(record, places)
+        texts = texts_of(record)
         rows.append(
             {
                 "kind": kind,
@@ -67,7 +55,7 @@ def write(connection, records: list, removed: list = ()) -> None:
         # One kind at a time, so the (kind, record_id) unique index finds the old rows.
         connection.execute(delete(documents_table).where(d.kind == kind, d.record_id.in_(ids)))
     if records:
-        connection.execute(insert(documents_table), _rows(records, connection))
+        connection.execute(insert(documents_table), _rows(records))
 
 
 def index_records(session: Session, model, ids: list[str], batch: int = 2000) -> None:

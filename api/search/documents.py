@@ -22,27 +22,25 @@ def _label(code: str | None) -> list[str]:
     return list(industry(code).label.values()) if code else []
 
 
-def company(record: Company, places: dict[str, list[str]]) -> Texts:
+# Only the record's own columns: a document then changes exactly when its record is written (and
+# stamped), which the list answers' ETags and cache rely on. The post office names the place.
+def company(record: Company) -> Texts:
     return Texts(
         title=[record.name],
-        keywords=[*record.tags, *_label(record.industry_code), record.post_office or "", *places.get(record.municipality, [])],
+        keywords=[*record.tags, *_label(record.industry_code), record.post_office or ""],
         body=_languages(record.description),
     )
 
 
-def event(record: Event, places: dict[str, list[str]]) -> Texts:
+def event(record: Event) -> Texts:
     return Texts(
         title=_languages(record.title),
-        keywords=[
-            record.location_name or "",
-            record.street_address or "",
-            *(name for municipality in record.municipalities for name in places.get(municipality.code, [])),
-        ],
+        keywords=[record.location_name or "", record.street_address or ""],
         body=_languages(record.description),
     )
 
 
-def spearhead(record: Spearhead, places: dict[str, list[str]]) -> Texts:
+def spearhead(record: Spearhead) -> Texts:
     return Texts(title=_languages(record.title), keywords=_languages(record.summary), body=_languages(record.description))
 
 

@@ -127,7 +127,7 @@ class CompanySchema(RecordSchema):
 
 
 class CompanyQueryArgsSchema(ListArgsSchema):
-    q = SearchQuery("the name, description (every language), tags, industry label and place")
+    q = SearchQuery("the name, description (every language), tags, industry label and post office")
     municipality = ma.fields.List(MunicipalityCode(), metadata={"description": "Repeatable; any of these codes."})
     industry = ma.fields.String(
         validate=ma.validate.Regexp(r"^\d{1,5}\Z", error="A TOL code prefix is 1 to 5 digits."),
