@@ -18,7 +18,7 @@ STOPWORDS = frozenset(
     "ja tai seka etta on ovat oy oyj ab ky tmi ay ry osk and or of the for in to with och eller med av".split()
 )
 
-_voikko_lock = threading.Lock()
+_lexicon_lock = threading.Lock()
 
 
 @cache
@@ -50,7 +50,7 @@ def words(text: str) -> list[str]:
 
 def _base_forms(word: str) -> tuple[frozenset[str], frozenset[str]] | None:
     """(lemmas, compound parts) of a word Voikko knows, or None."""
-    with _voikko_lock:
+    with _lexicon_lock:
         analyses = load_lexicon().analyse(word)
     if not analyses:
         return None
