@@ -17,6 +17,7 @@ from api.search import analysis, documents
 POSTGRES_WEIGHTS = literal_column("'{0.1, 0.2, 0.5, 1.0}'::float4[]")
 SQLITE_WEIGHTS = (10.0, 5.0, 2.0)
 FTS_TABLE = "search_fts"
+INSERT_BATCH = 500
 documents_table = SearchDocument.__table__
 _fts = table(FTS_TABLE, column("rowid"))
 _vector = literal_column("search_documents.vector")
@@ -54,8 +55,11 @@ def write(connection, records: list, removed: list = ()) -> None:
     for kind, ids in ids_by_kind.items():
         # One kind at a time, so the (kind, record_id) unique index finds the old rows.
         connection.execute(delete(documents_table).where(d.kind == kind, d.record_id.in_(ids)))
-    if records:
-        connection.execute(insert(documents_table), _rows(records))
+    rows = _rows(records)
+    # Multi-row VALUES statements of bounded size: a pipelined executemany of thousands of rows can
+    # fill the socket while PostgreSQL builds the tsvectors, and the connection's TCP timeout then fires.
+    for start in range(0, len(rows), INSERT_BATCH):
+        connection.execute(insert(documents_table).values(rows[start : start + INSERT_BATCH]))
 
 
 def index_records(session: Session, model, ids: list[str], batch: int = 2000) -> None:
