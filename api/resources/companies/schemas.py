@@ -58,10 +58,10 @@ class CompanySchema(RecordSchema):
     industry = ma.fields.Method(
         "_industry_label",
         dump_only=True,
-        metadata={"description": "Label of the most specific known TOL level of industry_code.", "type": "object"},
+        metadata={"description": "Label of the most specific known TOL level of industry_code; null without one.", "type": ["object", "null"]},
     )
-    industry_section = ma.fields.Method("_industry_section", dump_only=True, metadata={"type": "string", "example": "C"})
-    industry_code_set = ma.fields.String(dump_only=True, metadata={"example": "TOL2008"})
+    industry_section = ma.fields.Method("_industry_section", dump_only=True, metadata={"type": ["string", "null"], "example": "C"})
+    industry_code_set = ma.fields.String(dump_only=True, allow_none=True, metadata={"example": "TOL2008"})
     municipality = MunicipalityCode(load_default=None, allow_none=True)
     street_address = Text(max_length=200, load_default=None, allow_none=True)
     postal_code = PostalCode(load_default=None, allow_none=True)
