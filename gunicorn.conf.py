@@ -26,9 +26,13 @@ if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="directory-metrics-")
 
 
-def child_exit(server, worker):
-    from prometheus_flask_exporter.multiprocess import GunicornInternalPrometheusMetrics
+# Imported once here, in the master, after the directory is set: imported inside child_exit (which runs
+# from the SIGCHLD handler) a second worker exiting mid-import re-entered the half-loaded module, and
+# the ImportError could stop the master.
+from prometheus_flask_exporter.multiprocess import GunicornInternalPrometheusMetrics  # noqa: E402
 
+
+def child_exit(server, worker):
     GunicornInternalPrometheusMetrics.mark_process_dead_on_child_exit(worker.pid)
 
 
