@@ -24,7 +24,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from api import search
-    from api.database import configure_sqlite, engine_options
+    from api.database import configure_sqlite, engine_options, ensure_sqlite_directory
     from api.extensions import api, db, migrate
     from api.guards import register_guards
     from api.jsonio import ApiRequest, OrjsonProvider
@@ -35,6 +35,7 @@ def register_extensions(app: Flask) -> None:
 
     app.request_class = ApiRequest
     app.json = OrjsonProvider(app)
+    ensure_sqlite_directory(app.config["SQLALCHEMY_DATABASE_URI"])
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), include_name=search.made_by_migration)

@@ -1,8 +1,10 @@
 """Engine settings per backend: SQLite in WAL mode with write transactions that take the lock up front."""
 
+from pathlib import Path
+
 from flask import has_request_context, request
 from sqlalchemy import event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 
 from api.geo import register_sqlite_function
 
@@ -44,6 +46,13 @@ def serialize_writes(session, table: str) -> None:
     """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:table))"), {"table": table})
+
+
+def ensure_sqlite_directory(url: str) -> None:
+    """A fresh checkout has no instance/ directory; SQLite creates the file but not its folder."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
 
 
 def engine_options(url: str) -> dict:

@@ -17,3 +17,18 @@ def test_migrations_go_down_to_the_first_and_back_up(app, runner):
         downgrade(revision="0001")
         upgrade()
     _check(runner)
+
+
+def test_a_fresh_checkout_gets_its_sqlite_directory(tmp_path):
+    from api import create_app
+    from api.config import TestConfig
+
+    target = tmp_path / "instance" / "directory.sqlite3"
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{target}"
+
+    app = create_app(Config)
+    with app.app_context():
+        upgrade()
+    assert target.exists()
