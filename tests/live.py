@@ -77,3 +77,20 @@ def call(method: str, url: str, body=None, headers: dict | None = None) -> tuple
     except urllib.error.HTTPError as error:
         raw = error.read()
         return error.code, dict(error.headers), json.loads(raw) if raw else None
+
+
+def send_truncated(base_url: str, head: bytes, body: bytes) -> tuple[bytes, bytes]:
+    """Send a request whose body stops short of its Content-Length, then close our side.
+
+    The test client always sends an honest Content-Length, so this needs a real socket.
+    Answers (status code, the rest of the answer).
+    """
+    port = int(base_url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(head + body)
+        connection.shutdown(socket.SHUT_WR)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    status_line, _, rest = answer.partition(b"\r\n")
+    return status_line.split()[1], rest

@@ -5,12 +5,11 @@ Each must be a 4xx problem answer (never a 500) and a rejected write must leave 
 
 import json
 import re
-import socket
 
 import pytest
 
 from tests import payloads
-from tests.live import gunicorn
+from tests.live import gunicorn, send_truncated
 
 INJECTIONS = ["'; DROP TABLE companies; --", "<script>alert(1)</script>", "\" OR 1=1 --", "${jndi:ldap://x}"]
 
@@ -127,19 +126,12 @@ def test_injection_strings_are_stored_and_returned_verbatim(client):
 
 
 def test_body_shorter_than_its_content_length_is_400(database_url, client):
-    # The test client always sends an honest Content-Length, so this goes over a real socket.
+    head = (
+        b"POST /api/v1/spearheads HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 500\r\nConnection: close\r\n\r\n"
+    )
     with gunicorn(database_url, workers=1) as server:
-        port = int(server.base_url.rsplit(":", 1)[1])
-        with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
-            connection.sendall(
-                b"POST /api/v1/spearheads HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                b"Content-Length: 500\r\nConnection: close\r\n\r\n" + json.dumps(payloads.spearhead()).encode()
-            )
-            connection.shutdown(socket.SHUT_WR)
-            answer = b""
-            while chunk := connection.recv(65536):
-                answer += chunk
-    status_line, _, rest = answer.partition(b"\r\n")
-    assert status_line.split()[1] == b"400", answer
+        status, rest = send_truncated(server.base_url, head, json.dumps(payloads.spearhead()).encode())
+    assert status == b"400", rest
     assert b"application/problem+json" in rest
     assert client.get("/api/v1/spearheads").get_json() == []
