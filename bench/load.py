@@ -3,43 +3,33 @@
     .venv/bin/python bench/load.py [--duration 60] [--clients 8] [--companies 2000]
 
 A fresh database is created on the PostgreSQL server (--server), migrated and seeded; the app runs
-under gunicorn with the repository's production settings. Client threads then mix list reads with
-filters, reads by id, conditional reads and GET→PATCH writes with If-Match (a 412 there is the
-lost-update protection at work and is retried, not an error). Any 5xx, refused connection or other
-unexpected answer is an error; the script exits non-zero if there was one.
+under gunicorn with the repository's production settings (APP_ENV=production, rate-limit counts in
+Redis; the limits are raised because the clients share one key, as in bench/run.py). Client threads then
+mix list reads with filters, reads by id, conditional reads and GET→PATCH writes with If-Match (a 412
+there is the lost-update protection at work and is retried, not an error). Writes edit one half of the
+sampled companies and conditional reads ask about the other half, so every conditional read must be a
+304. Any 5xx, 429, refused connection or other unexpected answer is an error; the script exits non-zero
+if there was one.
 """
 
 import argparse
 import http.client
 import json
-import os
 import random
 import statistics
-import subprocess
 import sys
+import tempfile
 import threading
 import time
-import uuid
 from collections import defaultdict
 from pathlib import Path
-
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.live import free_port  # noqa: E402  (reuse the tests' port picker)
+from bench import servers  # noqa: E402  (the script runs from anywhere; the package lives beside it)
 
 MUNICIPALITIES = ["216", "226", "256", "265", "601", "931"]
-
-
-def flask(database_url: str, *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
-        cwd=ROOT, env={**os.environ, "DATABASE_URL": database_url}, check=True, capture_output=True, text=True,
-    )
-    return result.stdout
 
 
 class Client:
@@ -64,6 +54,7 @@ class Client:
 
 
 def run_clients(port: int, key: str | None, ids: list[str], duration: float, clients: int):
+    written, unwritten = ids[::2], ids[1::2]
     timings: dict[str, list[float]] = defaultdict(list)
     errors: list[str] = []
     conflicts = [0]
@@ -89,12 +80,12 @@ def run_clients(port: int, key: str | None, ids: list[str], duration: float, cli
                 status, _, _, took = client.request("GET", f"/api/v1/companies/{rng.choice(ids)}")
                 record("by id", status, took)
             elif roll < 0.9:
-                path = f"/api/v1/companies/{rng.choice(ids)}"
+                path = f"/api/v1/companies/{rng.choice(unwritten)}"
                 status, headers, _, _ = client.request("GET", path)
                 status, _, _, took = client.request("GET", path, headers={"If-None-Match": headers.get("ETag", "")})
                 record("conditional", status, took, expected=(304,))
             else:
-                path = f"/api/v1/companies/{rng.choice(ids)}"
+                path = f"/api/v1/companies/{rng.choice(written)}"
                 while True:
                     status, headers, data, _ = client.request("GET", path)
                     if status != 200:
@@ -123,39 +114,24 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--companies", type=int, default=2000)
     parser.add_argument("--server", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     options = parser.parse_args()
 
-    name = f"load_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(options.server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    database_url = make_url(options.server).set(database=name).render_as_string(hide_password=False)
-    port = free_port()
-    server = None
-    try:
-        flask(database_url, "db", "upgrade")
-        flask(database_url, "seed", "--synthetic", str(options.companies))
-        key = flask(database_url, "keys", "create", "--name", "load-test", "--role", "admin").strip().splitlines()[-1]
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
-            cwd=ROOT, env={**os.environ, "DATABASE_URL": database_url}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        probe = Client(port, key)
-        for _ in range(100):
-            if probe.request("GET", "/readyz")[0] == 200:
-                break
-            time.sleep(0.2)
-            probe = Client(port, key)
-        _, _, data, _ = probe.request("GET", "/api/v1/companies?page_size=100")
-        ids = [company["id"] for company in json.loads(data)]
-        print(f"load: {options.clients} clients for {options.duration:.0f} s against gunicorn + PostgreSQL ({options.companies} companies)")
-        timings, errors, conflicts = run_clients(port, key, ids, options.duration, options.clients)
-    finally:
-        if server:
-            server.terminate()
-            server.wait(timeout=30)
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    env = servers.server_environment("postgresql", options.redis_url)
+    workers = servers.gunicorn_settings(env)["workers"]
+    with servers.fresh_database("postgresql", options.server, "load") as database, \
+            tempfile.TemporaryDirectory(prefix="load-") as scratch:
+        servers.flask(database, "db", "upgrade")
+        servers.flask(database, "seed", "--synthetic", str(options.companies))
+        key = servers.flask(database, "keys", "create", "--name", "load-test", "--role", "admin").output.strip().splitlines()[-1]
+        with servers.serve("load", "wsgi:app", {**env, "DATABASE_URL": database.url}, workers, Path(scratch)) as server:
+            probe = Client(server.port, key)
+            _, _, data, _ = probe.request("GET", "/api/v1/companies?page_size=100")
+            ids = [company["id"] for company in json.loads(data)]
+            print(f"load: {options.clients} clients for {options.duration:.0f} s against gunicorn ({workers} workers) "
+                  f"+ PostgreSQL ({options.companies} companies)")
+            timings, errors, conflicts = run_clients(server.port, key, ids, options.duration, options.clients)
+            server.check_alive()
 
     total = sum(len(samples) for samples in timings.values())
     print(f"{'kind':<12}{'requests':>10}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}")

@@ -15,7 +15,6 @@ import http.client
 import json
 import os
 import platform
-import socket
 import statistics
 import sys
 import tempfile
@@ -25,7 +24,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -38,10 +36,6 @@ MUNICIPALITY = "226"
 PATCHED_MUNICIPALITY = "931"
 # Headers that gunicorn writes itself or that hold the moment of the answer; everything else is replayed.
 NOT_REPLAYED = frozenset({"date", "server", "connection", "content-length", "transfer-encoding", "keep-alive"})
-# The load generator is one client; the limits are raised so that it measures the code, not the policy.
-UNTHROTTLED = "100000000/minute"
-
-
 @dataclass
 class Scenario:
     key: str
@@ -113,7 +107,7 @@ def main() -> None:
     except ImportError as error:
         sys.exit(f"{error}: install the benchmark's extras with `.venv/bin/pip install -e '.[bench]'`.")
     load = wrk.Load(options.connections, options.connections, options.duration, timeout=10)
-    env = server_environment(options)
+    env = servers.server_environment(options.database, options.redis_url)
     settings = servers.gunicorn_settings(env)
     started = datetime.now(timezone.utc)
     context = {
@@ -135,33 +129,6 @@ def main() -> None:
     context["load_after"] = Path("/proc/loadavg").read_text().split()[:3]
     report.write(runs, context, options.output)
     print(f"\nWrote {options.output.relative_to(ROOT) if options.output.is_relative_to(ROOT) else options.output}")
-
-
-def server_environment(options) -> dict[str, str]:
-    """Settings shared by the app and the floor: production's, except that one client is never throttled."""
-    env = {
-        "RATELIMIT_ANONYMOUS": UNTHROTTLED,
-        "RATELIMIT_PARTNER": UNTHROTTLED,
-        "RATELIMIT_EDITOR": UNTHROTTLED,
-        "RATELIMIT_KEY_PREFIX": f"bench-{uuid.uuid4().hex[:8]}",
-    }
-    if options.database == "postgresql":
-        # Production refuses SQLite; on PostgreSQL the app runs with APP_ENV=production and a Redis store.
-        check_redis(options.redis_url)
-        env.update(APP_ENV="production", RATELIMIT_STORAGE_URI=options.redis_url)
-    return env
-
-
-def check_redis(url: str) -> None:
-    parts = urlsplit(url)
-    try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379), timeout=3) as sock:
-            sock.sendall(b"PING\r\n")
-            if not sock.recv(16).startswith(b"+PONG"):
-                raise OSError("no PONG")
-    except OSError as error:
-        sys.exit(f"Redis at {url} does not answer ({error}); the production settings keep rate limits there. "
-                 "Start it (redis-server) or pass --redis-url.")
 
 
 def machine() -> dict[str, str]:

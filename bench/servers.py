@@ -13,12 +13,15 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
+# A load generator is one client; the limits are raised so that it measures the code, not the policy.
+UNTHROTTLED = "100000000/minute"
 
 
 @dataclass
@@ -62,6 +65,33 @@ def fresh_database(kind: str, server_url: str, label: str):
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def server_environment(database_kind: str, redis_url: str) -> dict[str, str]:
+    """Production's settings, except that one client is never throttled (the counts are still kept)."""
+    env = {
+        "RATELIMIT_ANONYMOUS": UNTHROTTLED,
+        "RATELIMIT_PARTNER": UNTHROTTLED,
+        "RATELIMIT_EDITOR": UNTHROTTLED,
+        "RATELIMIT_KEY_PREFIX": f"bench-{uuid.uuid4().hex[:8]}",
+    }
+    if database_kind == "postgresql":
+        # Production refuses SQLite; on PostgreSQL the app runs with APP_ENV=production and a Redis store.
+        check_redis(redis_url)
+        env.update(APP_ENV="production", RATELIMIT_STORAGE_URI=redis_url)
+    return env
+
+
+def check_redis(url: str) -> None:
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or HOST, parts.port or 6379), timeout=3) as sock:
+            sock.sendall(b"PING\r\n")
+            if not sock.recv(16).startswith(b"+PONG"):
+                raise OSError("no PONG")
+    except OSError as error:
+        sys.exit(f"Redis at {url} does not answer ({error}); the production settings keep rate limits there. "
+                 "Start it (redis-server) or pass --redis-url.")
 
 
 @dataclass(frozen=True)
