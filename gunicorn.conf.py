@@ -10,6 +10,7 @@ workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2
 threads = int(os.environ.get("GUNICORN_THREADS", 4))
 worker_class = "gthread"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
+# On SIGTERM the listener closes and requests in flight get this long to finish (a deploy's grace period).
 graceful_timeout = 20
 keepalive = 5
 # The app is created in each worker after fork (no preload), so no database connection is ever shared

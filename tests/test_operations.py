@@ -3,6 +3,8 @@
 import json
 import logging
 import os
+import signal
+import socket
 import time
 import urllib.request
 import uuid
@@ -66,6 +68,41 @@ def test_metrics_add_up_across_gunicorn_workers(database_url):
             assert call("GET", f"{base}/api/v1/spearheads")[0] == 200
         text = urllib.request.urlopen(f"{base}/metrics").read().decode()
     assert _count(text, 'method="GET",status="200",url_rule="/api/v1/spearheads"') == 12
+
+
+def test_sigterm_lets_a_request_in_flight_finish(database_url, admin_key, client):
+    """A deploy stops gunicorn with SIGTERM: a write already being served is answered and committed."""
+    body = json.dumps(payloads.company()).encode()
+    with gunicorn(database_url, workers=1, threads=2) as server:
+        port = int(server.base_url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
+            connection.sendall(
+                b"POST /api/v1/companies HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+                + f"Authorization: Bearer {admin_key}\r\nContent-Length: {len(body)}\r\n".encode()
+                + b"Expect: 100-continue\r\n\r\n"
+            )
+            # gunicorn sends 100 Continue from the thread that serves the request: it is now in flight.
+            assert connection.recv(64).startswith(b"HTTP/1.1 100 Continue")
+            server.send_signal(signal.SIGTERM)
+            # Refused connections mean the master and the worker have closed the listener: shutdown is on.
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                except ConnectionRefusedError:
+                    break
+                time.sleep(0.05)
+            else:
+                pytest.fail("gunicorn kept accepting connections after SIGTERM")
+            assert server.poll() is None, "gunicorn stopped before the request in flight was answered"
+            connection.sendall(body)
+            answer = b""
+            while chunk := connection.recv(65536):
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.1 201"), answer[:200]
+        created = json.loads(answer.partition(b"\r\n\r\n")[2])
+        assert server.wait(timeout=30) == 0
+    assert client.get(f"/api/v1/companies/{created['id']}").status_code == 200
 
 
 def test_production_refuses_unsafe_settings(monkeypatch):
