@@ -24,7 +24,13 @@ def create_app(config: type[Config] | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from api import search
-    from api.database import configure_sqlite, engine_options, ensure_sqlite_directory
+    from api.database import (
+        configure_postgresql,
+        configure_sqlite,
+        engine_options,
+        ensure_sqlite_directory,
+        read_without_transaction,
+    )
     from api.extensions import api, db, migrate
     from api.guards import register_guards
     from api.jsonio import ApiRequest, OrjsonProvider
@@ -41,11 +47,17 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), include_name=search.made_by_migration)
     search.register(db.session)
     with app.app_context():
-        if db.engine.dialect.name == "sqlite":
+        dialect = db.engine.dialect.name
+        if dialect == "sqlite":
             configure_sqlite(db.engine)
+        elif dialect == "postgresql":
+            configure_postgresql(db.engine)
     api.init_app(app)
     register_observability(app)
     register_guards(app)
+    if dialect == "postgresql":
+        # Before the rate limiter and authentication, whose key lookup is the request's first statement.
+        app.before_request(lambda: read_without_transaction(db.session()))
     # The rate limiter runs before authentication, so requests with bad keys are counted too.
     register_rate_limits(app)
     register_authentication(app)

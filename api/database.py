@@ -1,15 +1,25 @@
-"""Engine settings per backend: SQLite in WAL mode with write transactions that take the lock up front."""
+"""Engine settings per backend.
 
+SQLite runs in WAL mode with write transactions that take the lock up front. On PostgreSQL every round
+trip counts (the server shares the machine's cores with the app): reads run without a transaction and
+connections in steady use are not pinged.
+"""
+
+import time
 from pathlib import Path
 
 from flask import has_request_context, request
-from sqlalchemy import event, text
+from sqlalchemy import event, exc, text
 from sqlalchemy.engine import Engine, make_url
 
 from api.geo import register_sqlite_function
+from api.smorest import API_PREFIX
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+READ_METHODS = frozenset({"GET", "HEAD"})
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# A pooled connection idle for longer is checked before use: the server may have restarted meanwhile.
+PING_AFTER_IDLE_SECONDS = 5
 
 
 def configure_sqlite(engine: Engine) -> None:
@@ -37,6 +47,43 @@ def configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 
+def configure_postgresql(engine: Engine) -> None:
+    """Ping a pooled connection only when it has been idle, instead of before every checkout.
+
+    SQLAlchemy's pool_pre_ping costs a round trip per request. A connection that served a request a
+    moment ago is almost surely alive; one idle for a while may have been cut by a server restart or a
+    failover, so it is pinged and, if dead, replaced before the request sees it. A connection that dies
+    while in use fails that request (a 503 problem) and SQLAlchemy then discards the pool's older
+    connections, so recovery needs no restart either way.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def remember_checkin(_dbapi_connection, record):
+        record.info["checked_in"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def ping_if_idle(dbapi_connection, record, _proxy):
+        checked_in = record.info.get("checked_in")
+        if checked_in is None or time.monotonic() - checked_in < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            # The pool invalidates this connection and checks out another (a fresh one if need be).
+            raise exc.DisconnectionError() from error
+
+
+def read_without_transaction(session) -> None:
+    """Run a read request's statements in autocommit: no BEGIN and no ROLLBACK round trips.
+
+    Under PostgreSQL's READ COMMITTED each statement takes its own snapshot anyway, so a transaction
+    gives a read nothing. Called before anything else touches the session in the request; a session
+    already in a transaction (code that runs requests inside its own app context) keeps it.
+    """
+    if request.method in READ_METHODS and request.path.startswith(API_PREFIX) and not session.in_transaction():
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 def serialize_writes(session, table: str) -> None:
     """Make writers to one table take turns until they commit.
 
@@ -59,8 +106,7 @@ def engine_options(url: str) -> dict:
     """Pool and driver settings that bound how long a request can wait on an unreachable database."""
     options = {"pool_timeout": 5}
     if url.startswith("postgresql"):
-        # Each checkout first checks the connection, so a restarted server costs no failed request.
-        options["pool_pre_ping"] = True
+        # Idle connections are pinged at checkout instead (configure_postgresql).
         options["connect_args"] = {
             "connect_timeout": 3,
             # A server that stops answering mid-connection is given up on within seconds, not minutes.

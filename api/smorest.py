@@ -17,6 +17,8 @@ from api.errors import PROBLEM_MIMETYPE, http_exception_as_problem
 SECURITY_SCHEME = "ApiKey"
 # Keys and rate limits apply to the API and its documentation; probes and metrics at the root need neither.
 ACCESS_CONTROLLED_PREFIX = "/api/"
+# The resources themselves (not the OpenAPI document and its viewers): every request here uses the database.
+API_PREFIX = "/api/v1/"
 RATE_LIMIT_HEADERS = {
     "RateLimit-Limit": {"description": "Requests allowed in the current window.", "schema": {"type": "integer"}},
     "RateLimit-Remaining": {"description": "Requests left in the current window.", "schema": {"type": "integer"}},

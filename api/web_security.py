@@ -3,6 +3,7 @@
 from flask import Flask, current_app, request
 
 from api.extensions import cors
+from api.smorest import API_PREFIX
 
 # What a browser script may send and read beyond the CORS-safelisted headers.
 ALLOWED_REQUEST_HEADERS = ["Authorization", "Content-Type", "If-Match", "If-None-Match", "X-Request-Id"]
@@ -10,7 +11,6 @@ EXPOSED_RESPONSE_HEADERS = [
     "ETag", "Location", "Link", "X-Pagination", "X-Request-Id",
     "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset",
 ]
-API_PREFIX = "/api/v1/"
 
 
 def _security_headers(response):

@@ -10,9 +10,10 @@ import urllib.request
 import uuid
 
 import pytest
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from api import create_app
+from api import create_app, database
 from api.config import ProductionConfig, TestConfig, UnsafeConfiguration
 from api.observability import json_formatter
 from tests import payloads
@@ -145,3 +146,39 @@ def test_database_outage_is_503_within_seconds_and_recovers(database_url, admin_
             from api.extensions import db
 
             db.engine.dispose()
+
+
+def _cut_pooled_connection(app, database_url: str) -> None:
+    """End the app's pooled server session from outside, as a PostgreSQL restart or a failover would."""
+    from api.extensions import db
+
+    with app.app_context():
+        # A pool of one connection, which the test's requests (one at a time) then all use.
+        db.engine.dispose()
+        pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar()
+        db.session.remove()
+    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    finally:
+        admin.dispose()
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_POSTGRES_URL"), reason="pooled connections are pinged on PostgreSQL")
+def test_idle_pooled_connections_are_checked_busy_ones_are_not(app, database_url, anonymous, monkeypatch):
+    url = "/api/v1/municipalities"
+    assert anonymous.get(url).status_code == 200
+
+    # A connection in steady use is not pinged: when the server cut it, one request fails with a
+    # problem and the pool is renewed, so the next one succeeds.
+    monkeypatch.setattr(database, "PING_AFTER_IDLE_SECONDS", 3600)
+    _cut_pooled_connection(app, database_url)
+    failed = anonymous.get(url)
+    assert failed.status_code == 503 and failed.content_type == "application/problem+json"
+    assert anonymous.get(url).status_code == 200
+
+    # An idle connection is pinged first, so a cut one is replaced before any request sees it.
+    monkeypatch.setattr(database, "PING_AFTER_IDLE_SECONDS", 0)
+    _cut_pooled_connection(app, database_url)
+    assert anonymous.get(url).status_code == 200
