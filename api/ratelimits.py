@@ -3,10 +3,12 @@
 import math
 import time
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, has_request_context, request
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
-from limits import parse_many
+from limits import RateLimitItem, WindowStats, parse_many
+from limits.storage import RedisStorage
+from limits.strategies import STRATEGIES, FixedWindowRateLimiter
 from werkzeug.exceptions import Unauthorized
 
 from api.errors import problem
@@ -20,6 +22,49 @@ LIMIT_SETTINGS = {
     "editor": "RATELIMIT_EDITOR",
     "admin": "RATELIMIT_EDITOR",
 }
+
+
+# limits' own incr_expire.lua, answering the window's remaining time as well.
+_INCREMENT_AND_TTL = """
+local amount = tonumber(ARGV[2])
+local current = redis.call("incrby", KEYS[1], amount)
+if tonumber(current) == amount then
+    redis.call("expire", KEYS[1], ARGV[1])
+end
+return {current, redis.call("pttl", KEYS[1])}
+"""
+
+
+class FixedWindowWithStats(FixedWindowRateLimiter):
+    """limits' fixed window, remembering what each hit learnt for the answer's RateLimit-* headers.
+
+    The stock strategy asks the store three times per request: INCR for the decision, then GET and
+    TTL for the headers. Here one script on Redis answers the count and the time left together
+    (other stores, in-process, are asked as before), and the headers reuse that answer.
+    """
+
+    def hit(self, item: RateLimitItem, *identifiers: str, cost: int = 1) -> bool:
+        key = item.key_for(*identifiers)
+        if isinstance(self.storage, RedisStorage):
+            if not hasattr(self.storage, "increment_and_ttl"):
+                self.storage.increment_and_ttl = self.storage.get_connection().register_script(_INCREMENT_AND_TTL)
+            count, ttl_ms = self.storage.increment_and_ttl([self.storage.prefixed_key(key)], [item.get_expiry(), cost])
+            reset = time.time() + max(int(ttl_ms), 0) / 1000
+        else:
+            count = self.storage.incr(key, item.get_expiry(), amount=cost)
+            reset = self.storage.get_expiry(key)
+        if has_request_context():
+            g.rate_limit_window = (key, WindowStats(reset, max(0, item.amount - int(count))))
+        return int(count) <= item.amount
+
+    def get_window_stats(self, item: RateLimitItem, *identifiers: str) -> WindowStats:
+        remembered = g.get("rate_limit_window") if has_request_context() else None
+        if remembered and remembered[0] == item.key_for(*identifiers):
+            return remembered[1]
+        return super().get_window_stats(item, *identifiers)
+
+
+STRATEGIES["fixed-window-with-stats"] = FixedWindowWithStats
 
 
 def _limited() -> bool:
@@ -51,6 +96,7 @@ def client_limit() -> str:
 # One application-wide limit shared by all routes (a default limit would count each endpoint apart).
 limiter = Limiter(
     key_func=client_key,
+    strategy="fixed-window-with-stats",
     application_limits=[client_limit],
     application_limits_exempt_when=lambda: not _limited(),
 )

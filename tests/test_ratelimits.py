@@ -1,6 +1,9 @@
 """Rate limits: one count per key (per address without one), a limit per role, 429 with Retry-After."""
 
+import uuid
+
 import pytest
+import redis
 
 from tests import payloads
 
@@ -18,7 +21,33 @@ def _spend(client, count: int, url: str = URL) -> list[int]:
     return [client.get(url).status_code for _ in range(count)]
 
 
-def test_anonymous_clients_are_counted_per_address(app, limits):
+@pytest.fixture(params=["memory", "redis"])
+def counting_app(request, app, database_url):
+    """The app counting in process memory (as in the other tests) or in the real Redis, as in production."""
+    if request.param == "memory":
+        yield app
+        return
+    from api import create_app
+    from api.config import TestConfig
+
+    prefix = f"directory-test-{uuid.uuid4().hex}"
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = database_url
+        RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379/0"
+        RATELIMIT_KEY_PREFIX = prefix
+        RATELIMIT_ANONYMOUS = "3/minute"
+
+    server = redis.Redis.from_url(Config.RATELIMIT_STORAGE_URI)
+    try:
+        yield create_app(Config)
+    finally:
+        for name in server.scan_iter(f"*{prefix}*"):
+            server.delete(name)
+
+
+def test_anonymous_clients_are_counted_per_address(counting_app, limits):
+    app = counting_app
     first = app.test_client()
     answers = [first.get(URL) for _ in range(3)]
     assert [a.status_code for a in answers] == [200, 200, 200]
