@@ -101,8 +101,8 @@ def add_synthetic(count: int, random_seed: int) -> dict[str, int]:
     _flush(companies, links)
     event_ids = _add_events(rng, len(rows) // EVENTS_PER_COMPANIES, municipalities, list(spearhead_ids.values()))
     # Core inserts bypass the ORM's flush hook, so the new rows are indexed here, in the same transaction.
-    search.index_records(db.session, Company, [row["id"] for row in rows])
-    search.index_records(db.session, Event, event_ids)
+    search.index_new_records(db.session, Company, [row["id"] for row in rows])
+    search.index_new_records(db.session, Event, event_ids)
     db.session.commit()
     return {"companies": len(stamps), "events": len(event_ids)}
 

@@ -2,13 +2,13 @@
 
 Every ORM flush of a company, event or spearhead rewrites its document (an after_flush hook), so API
 writes, `flask seed` and imports through the session keep the index current in their own transaction.
-Code that inserts rows past the ORM calls index_records(); `flask search reindex` rebuilds everything.
+Code that inserts rows past the ORM calls index_new_records(); `flask search reindex` rebuilds everything.
 """
 
 from itertools import chain
 
 from sqlalchemy import column, delete, event, false, func, insert, literal, literal_column, select, table
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from api.models import SearchDocument
 from api.search import analysis, documents
@@ -46,27 +46,34 @@ def _rows(records: list) -> list[dict]:
     return rows
 
 
-def write(connection, records: list, removed: list = ()) -> None:
-    """Replace the documents of the given records (and drop those of removed ones) in this transaction."""
+def write(connection, records: list, removed: list = (), *, new: bool = False) -> None:
+    """Replace the documents of the given records (and drop those of removed ones) in this transaction.
+
+    `new` records have no documents yet, so there are none to delete: a bulk load skips the lookups
+    (whose plan, made while the table grows inside one transaction, can turn into scans).
+    """
     ids_by_kind: dict[str, list[str]] = {}
-    for record in chain(records, removed):
+    for record in chain(() if new else records, removed):
         ids_by_kind.setdefault(documents.KINDS[type(record)][0], []).append(record.id)
     d = documents_table.c
     for kind, ids in ids_by_kind.items():
         # One kind at a time, so the (kind, record_id) unique index finds the old rows.
         connection.execute(delete(documents_table).where(d.kind == kind, d.record_id.in_(ids)))
     rows = _rows(records)
-    # Multi-row VALUES statements of bounded size: a pipelined executemany of thousands of rows can
-    # fill the socket while PostgreSQL builds the tsvectors, and the connection's TCP timeout then fires.
+    # One compiled statement run for many rows, in slices of bounded size: a pipelined executemany of
+    # thousands of rows can fill the socket while PostgreSQL builds the tsvectors, and the
+    # connection's TCP timeout then fires.
+    statement = insert(documents_table)
     for start in range(0, len(rows), INSERT_BATCH):
-        connection.execute(insert(documents_table).values(rows[start : start + INSERT_BATCH]))
+        connection.execute(statement, rows[start : start + INSERT_BATCH])
 
 
-def index_records(session: Session, model, ids: list[str], batch: int = 2000) -> None:
-    """Index records written past the ORM (core bulk inserts) in the same transaction; ORM writes need nothing."""
+def index_new_records(session: Session, model, ids: list[str], batch: int = 2000) -> None:
+    """Index records just inserted past the ORM (core bulk inserts) in the same transaction; ORM writes need nothing."""
     for start in range(0, len(ids), batch):
-        records = list(session.scalars(select(model).where(model.id.in_(ids[start : start + batch]))))
-        write(session.connection(), records)
+        # Documents hold only the records' own columns, so their relationships are not loaded.
+        query = select(model).where(model.id.in_(ids[start : start + batch])).options(lazyload("*"))
+        write(session.connection(), list(session.scalars(query)), new=True)
 
 
 def _after_flush(session: Session, _context) -> None:
