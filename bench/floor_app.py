@@ -24,7 +24,8 @@ ANSWERS = {
 
 @app.get("/healthz")
 def healthz():
-    return "ok"
+    """The readiness probe of bench/servers.py; the app's own answer once recorded (the reference scenario)."""
+    return replay("healthz") if ("GET", "/healthz", False) in ANSWERS else "ok"
 
 
 @app.route("/<path:_path>", methods=["GET", "PATCH"])

@@ -164,13 +164,6 @@ def targets(runs: list) -> list[str]:
             verdict = "met" if m.ratio() >= share else "**not met**"
             cells.append(f"{verdict}: {m.ratio():.0%} ({m.median('app', 'rps'):.0f} vs {m.median('floor', 'rps'):.0f} req/s)")
         lines.append(f"| {TITLES[key]}: at least {share:.0%} of the floor's throughput | " + " | ".join(cells) + " |")
-    probes = [f"{run.measured['probe'].ratio():.0%}" for run in runs if "probe" in run.measured]
-    if probes:
-        lines += ["", f"For reference, the app's own `/healthz` keeps {' and '.join(probes)} of the floor: it touches "
-                  "neither the database nor the rate-limit store, so this is the share left after what every request "
-                  "pays in this app (Flask's request handling with its hooks, the JSON access-log line, the Prometheus "
-                  "metrics, the request id and security headers). A resource request adds the Redis count and the "
-                  "database lookup to that.", ""]
     small, large = runs[0], runs[-1]
     for key, factor in SCALING_TARGETS.items():
         label = f"{TITLES[key]}: median latency at {large.size:,} at most {factor} × that at {small.size:,}"
@@ -180,6 +173,13 @@ def targets(runs: list) -> list[str]:
                         if key in run.uncached else None)
         for how, verdict in (("under load", under_load), ("uncached, one at a time", alone)):
             lines.append(f"| {label} ({how}) | " + " | ".join([""] * (len(sizes) - 1) + [verdict]) + " |")
+    probes = [f"{run.measured['probe'].ratio():.0%}" for run in runs if "probe" in run.measured]
+    if probes:
+        lines += ["", f"For reference, the app's own `/healthz` keeps {' and '.join(probes)} of the floor: it touches "
+                  "neither the database nor the rate-limit store, so this is the share left after what every request "
+                  "pays in this app (Flask's request handling with its hooks, the JSON access-log line, the Prometheus "
+                  "metrics, the request id and security headers). A resource request adds the Redis count and the "
+                  "database lookup to that."]
     return lines + [""]
 
 

@@ -34,6 +34,7 @@ PATCH_SCRIPT = Path(__file__).with_name("patch.lua")
 MUNICIPALITY = "226"
 # The PATCH scenario edits companies of another municipality, so it never touches what the reads use.
 PATCHED_MUNICIPALITY = "931"
+WRITES_DRAIN_SECONDS = 3
 # Headers that gunicorn writes itself or that hold the moment of the answer; everything else is replayed.
 NOT_REPLAYED = frozenset({"date", "server", "connection", "content-length", "transfer-encoding", "keep-alive"})
 @dataclass
@@ -288,6 +289,10 @@ def measure(scenario: Scenario, app, floor, load: wrk.Load, options, lua_env) ->
     path = "/" if scenario.script else scenario.path
 
     def once(server, duration=None):
+        if scenario.script:
+            # wrk stops with writes in flight, which the server still completes: let them land first, or
+            # this run's first GET could see a version that such a write replaces a moment later (412).
+            time.sleep(WRITES_DRAIN_SECONDS)
         try:
             return wrk.run(load, server.base_url + path, duration=duration, headers=scenario.headers,
                            script=scenario.script, env=lua_env)
