@@ -199,8 +199,8 @@ def files(runs: list) -> list[str]:
         "",
         "The export (`GET /api/v1/companies.csv`, every company) is downloaded from the app's gunicorn while the "
         "resident memory of each worker is sampled from `/proc` every 20 ms; then `flask import companies FILE` "
-        "loads that file back into the same database, reading, validating and comparing every row (its spearhead "
-        "ids exist only there). The import's peak RSS is that of the whole `flask` process.",
+        "loads that file back into the same database, reading, validating and comparing every row. The import's "
+        "peak RSS is that of the whole `flask` process.",
         "",
         "| companies | export | worker RSS before → peak | import | import peak RSS |",
         "| --- | --- | --- | --- | --- |",

@@ -16,12 +16,12 @@ def _table(answer, delimiter=","):
 
 
 def test_columns_and_values(client, seeded):
-    spearhead = client.get("/api/v1/spearheads").get_json()[0]["id"]
+    spearhead = client.get("/api/v1/spearheads").get_json()[0]
     created = client.post(
         "/api/v1/companies",
         json=payloads.company(
             description={"fi": "Sahatavaraa; myös \"hirsitaloja\",\nja paneeleja.", "sv": "Sågat virke."},
-            municipality="226", spearheads=[spearhead], ended_on="2024-05-31", tags=["saha", "vienti, koti"],
+            municipality="226", spearheads=[spearhead["id"]], ended_on="2024-05-31", tags=["saha", "vienti, koti"],
         ),
     ).get_json()
     answer = client.get("/api/v1/companies.csv?business_id=0112038-9")
@@ -37,7 +37,7 @@ def test_columns_and_values(client, seeded):
         "postal_code": "43500", "post_office": "KARSTULA", "latitude": "62.878", "longitude": "24.8",
         "website": "https://www.puutuote.example", "email": "info@puutuote.example", "phone": "+358144591111",
         "size_class": "10-19", "founded_year": "1987", "tags": "saha|vienti, koti", "growth_seeking": "true",
-        "international": "false", "spearheads": spearhead, "ended_on": "2024-05-31", "status": "published",
+        "international": "false", "spearheads": spearhead["slug"], "ended_on": "2024-05-31", "status": "published",
     }
     assert created["ended_on"] == "2024-05-31"
 

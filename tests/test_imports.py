@@ -54,6 +54,28 @@ def test_export_then_import_changes_nothing(app, client, seeded, delimiter):
     assert database_dump(app) == before  # not even updated_at or the version moved
 
 
+def test_an_export_names_spearheads_by_slug_so_it_imports_where_ids_differ(client, seeded):
+    """Another copy of the region's data has the same spearhead slugs under other ids."""
+    old = client.get("/api/v1/spearheads/wood-bioeconomy")
+    client.post("/api/v1/companies", json=payloads.company(spearheads=[old.get_json()["id"]]))
+    exported = client.get("/api/v1/companies.csv?business_id=0112038-9").data
+    assert b",wood-bioeconomy," in exported
+    client.delete(f"/api/v1/spearheads/{old.get_json()['id']}", headers={"If-Match": old.headers["ETag"]})
+    new = client.post("/api/v1/spearheads", json=payloads.spearhead("wood-bioeconomy")).get_json()
+    assert new["id"] != old.get_json()["id"]
+    assert _ok(_import(client, exported))["updated"] == 1
+    assert client.get("/api/v1/companies?business_id=0112038-9").get_json()[0]["spearheads"] == [new["id"]]
+
+
+def test_a_file_may_name_spearheads_by_slug_or_id(client, seeded):
+    spearheads = {item["slug"]: item["id"] for item in client.get("/api/v1/spearheads").get_json()}
+    body = ("business_id,name,municipality,spearheads\n"
+            f"0112038-9,Karstulan Puutuote Oy,226,wood-bioeconomy|{spearheads['food-agriculture']}\n")
+    assert _ok(_import(client, body))["created"] == 1
+    [company] = client.get("/api/v1/companies?business_id=0112038-9").get_json()
+    assert set(company["spearheads"]) == {spearheads["wood-bioeconomy"], spearheads["food-agriculture"]}
+
+
 def test_json_export_imports_back_unchanged(app, client, seeded):
     listed = client.get("/api/v1/companies?page_size=100").get_json()
     read_only = {"id", "created_at", "updated_at", "industry", "industry_section", "industry_code_set"}

@@ -18,7 +18,7 @@ from api.errors import flatten_errors
 from api.extensions import db
 from api.fields import BusinessId
 from api.formats import csv as csv_format
-from api.models import Company
+from api.models import Company, Spearhead
 from api.models.base import LocalizedText
 from api.resources import records
 from api.resources.companies import routes as companies
@@ -156,6 +156,7 @@ class _Pass:
         self.first_row: dict[str, int] = {}
         self.schema = CompanySchema()
         self.resolved: dict = {}
+        self.spearhead_ids: dict[str, str] | None = None
         self.stamps = stamp_series(Company) if write else None
 
     def _reject(self, number: int, messages: dict) -> None:
@@ -165,8 +166,18 @@ class _Pass:
                 if len(self.errors) < MAX_REPORTED_ERRORS:
                     self.errors.append({"row": number, "field": field, "message": str(message)})
 
+    def _spearhead_id(self, reference: str) -> str:
+        """A file names a spearhead by slug (as the CSV export does: slugs are the same in every
+        database, ids are not) or by id."""
+        if self.spearhead_ids is None:
+            live = select(Spearhead.slug, Spearhead.id).where(Spearhead.deleted_at.is_(None))
+            self.spearhead_ids = dict(db.session.execute(live).all())
+        return self.spearhead_ids.get(reference, reference)
+
     def _resolve(self, model, key_column, keys: list[str], field: str) -> list:
         """records.resolve, remembered for the chunk (its records leave the session with it)."""
+        if model is Spearhead:
+            keys = [self._spearhead_id(reference) for reference in keys]
         key = (key_column, tuple(keys))
         if key not in self.resolved:
             try:

@@ -4,11 +4,13 @@ import marshmallow as ma
 from flask import current_app, request, stream_with_context
 from flask.views import MethodView
 from flask_smorest import abort
+from sqlalchemy import select
 from werkzeug.exceptions import BadRequest
 
 from api.extensions import db
 from api.formats import csv
 from api.imports.companies import ImportRejected, UnreadableFile, import_companies, spool
+from api.models import Spearhead
 from api.negotiation import preferred
 from api.resources.companies import routes as companies
 from api.resources.companies.schemas import CompanyQueryArgsSchema, CompanySchema
@@ -27,7 +29,7 @@ CSV_EXAMPLE = (
     ",".join(csv.COLUMNS) + "\r\n"
     "0112038-9,Karstulan Puutuote Oy,Sahatavaraa ja hirsitaloja.,,Sawn timber and log houses.,16100,226,"
     "Keskustie 1,43500,KARSTULA,62.878,24.8,https://www.puutuote.example,info@puutuote.example,"
-    "+358144591111,10-19,1987,saha|vienti,true,false,,,published\r\n"
+    "+358144591111,10-19,1987,saha|vienti,true,false,wood-bioeconomy,,published\r\n"
 )
 
 
@@ -96,7 +98,7 @@ IMPORT_BODY = {
         "the header names the columns, see the export) or a JSON array of company objects. Rows are "
         "upserted on `business_id`: a new one is created (as by POST), a listed one updated as by a JSON "
         "merge patch, so columns or keys that a row leaves out keep their values and empty cells or nulls "
-        "clear them. At most 50 MiB."
+        "clear them. Spearheads may be named by slug (as the export writes them) or by id. At most 50 MiB."
     ),
     "content": {
         csv.MEDIA_TYPE: {"schema": {"type": "string"}, "example": CSV_EXAMPLE},
@@ -121,11 +123,17 @@ class CompaniesCsvViews(MethodView):
         delimiter = csv.DELIMITERS[args.pop("delimiter")]
         query = companies.filtered({**args, "include_deleted": False})
         plan = DumpPlan(CompanySchema(only=csv.FIELDS))
+        # Spearheads by slug: ids are random per database, a slug names the same spearhead in any copy
+        # of the region's data, so the file imports anywhere (the import takes slugs or ids).
+        live = select(Spearhead.id, Spearhead.slug).where(Spearhead.deleted_at.is_(None))
+        slugs = dict(db.session.execute(live).all())
 
         def rows():
             # yield_per streams from a server-side cursor, so memory stays flat at any size.
             for company in db.session.scalars(query.execution_options(yield_per=EXPORT_ROWS_PER_QUERY)):
-                yield csv.row(plan.dump(company))
+                data = plan.dump(company)
+                data["spearheads"] = [slugs.get(spearhead, spearhead) for spearhead in data["spearheads"]]
+                yield csv.row(data)
 
         response = current_app.response_class(stream_with_context(csv.write(rows(), delimiter)), mimetype=csv.MEDIA_TYPE)
         response.headers["Content-Disposition"] = 'attachment; filename="companies.csv"'
