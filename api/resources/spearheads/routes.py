@@ -7,7 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from api import search
 from api.extensions import db
-from api.models import Event, Municipality, Spearhead
+from api.models import Company, Event, Municipality, Spearhead
 from api.models.associations import spearhead_municipalities
 from api.pagination import PAGINATION_HEADERS, PageArgsSchema, SortKey
 from api.resources import records
@@ -129,10 +129,30 @@ class SpearheadsByIdViews(MethodView):
     @blp.conditional_write
     @blp.errors(404)
     def delete(self, id_or_slug):
-        """Delete a spearhead (soft: it leaves reads, a tombstone stays for sync)"""
+        """Delete a spearhead (soft: it leaves reads, a tombstone stays for sync)
+
+        Companies and events that name it lose the link in the same transaction, each as a write of
+        its own (a new updated_at, version and ETag, and a history entry), so sync clients see them change.
+        """
         spearhead = get_spearhead(id_or_slug)
         records.check_writable(spearhead)
+        _unlink(spearhead)
         records.soft_delete(spearhead)
+
+
+def _unlink(spearhead: Spearhead) -> None:
+    """Take a deleted spearhead off the companies and events that name it, as writes of their own.
+
+    Each such record gets a new stamp, version and history entry in the same transaction, so a sync
+    client sees it change and no answer keeps showing a spearhead that is gone.
+    """
+    for model in (Company, Event):
+        linked = list(db.session.scalars(
+            select(model).where(model.spearheads.any(Spearhead.id == spearhead.id), model.deleted_at.is_(None))
+        ))
+        for record, at in zip(linked, records.stamps(model, len(linked)) if linked else []):
+            record.spearheads = [item for item in record.spearheads if item.id != spearhead.id]
+            records.stamp(record, at)
 
 
 def _update(spearhead: Spearhead, data: dict) -> Spearhead:
