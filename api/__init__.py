@@ -3,6 +3,7 @@
 import os
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import Rule
 
 from api.config import Config, UnsafeConfiguration, config_for_environment
@@ -15,6 +16,8 @@ def create_app(config: type[Config] | None = None) -> Flask:
         raise UnsafeConfiguration("Refusing to start in production:\n- " + "\n- ".join(unsafe))
     app = Flask(__name__, instance_relative_config=False)
     app.config.from_object(config)
+    if hops := app.config["TRUSTED_PROXIES"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)

@@ -21,6 +21,10 @@ class Config:
     SEED_REGION = os.environ.get("SEED_REGION", "saarijarvi-viitasaari")
 
     CORS_ORIGINS = _env_list("CORS_ORIGINS")
+    # How many proxies (load balancer, ingress) stand in front and set X-Forwarded-For/-Proto/-Host/-Port.
+    # 0 ignores those headers, which any client could forge; behind one load balancer set 1, or every
+    # anonymous client has the balancer's address and so shares one rate-limit count.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     # Keeps the counts of apps (or test runs) that share one Redis apart.
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "directory")

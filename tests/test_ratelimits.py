@@ -109,3 +109,39 @@ def test_probes_need_no_key_and_are_never_limited(anonymous, limits):
     answers = [anonymous.get("/healthz", headers=bad) for _ in range(5)]
     assert [a.status_code for a in answers] == [200] * 5
     assert "RateLimit-Limit" not in answers[0].headers
+
+
+def _behind_proxy(database_url: str, trusted: int, limit: str = "600/minute"):
+    from api import create_app
+    from api.config import TestConfig
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = database_url
+        RATELIMIT_ANONYMOUS = limit
+        TRUSTED_PROXIES = trusted
+
+    client = create_app(Config).test_client()
+    client.environ_base["REMOTE_ADDR"] = "10.0.0.5"  # the load balancer
+    return client
+
+
+@pytest.mark.parametrize("trusted", [0, 1])
+def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_count(database_url, app, trusted):
+    proxied = _behind_proxy(database_url, trusted, limit="2/minute")
+
+    def from_client(address: str):
+        return proxied.get(URL, headers={"X-Forwarded-For": address})
+
+    assert [from_client("198.51.100.1").status_code for _ in range(3)] == [200, 200, 429]
+    # Trusted, the header names the client; untrusted, a forged header changes nothing.
+    assert from_client("198.51.100.2").status_code == (200 if trusted else 429)
+
+
+@pytest.mark.parametrize("trusted", [0, 1])
+def test_links_name_the_public_address_only_behind_a_trusted_proxy(database_url, seeded, trusted):
+    proxied = _behind_proxy(database_url, trusted)
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "invest.example"}
+    company = proxied.get("/api/v1/companies?page_size=1").get_json()[0]["id"]
+    document = proxied.get(f"/api/v1/companies/{company}", headers={**forwarded, "Accept": "application/ld+json"})
+    expected = "https://invest.example/" if trusted else "http://localhost/"
+    assert document.get_json()["@id"] == f"{expected}api/v1/companies/{company}"
