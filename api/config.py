@@ -26,6 +26,8 @@ class Config:
     # anonymous client has the balancer's address and so shares one rate-limit count.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # An unreachable Redis costs a request at most this long before the in-memory fallback takes over.
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
     # Keeps the counts of apps (or test runs) that share one Redis apart.
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "directory")
     RATELIMIT_ANONYMOUS = os.environ.get("RATELIMIT_ANONYMOUS", "600/minute")

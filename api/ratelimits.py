@@ -97,6 +97,9 @@ def client_limit() -> str:
 limiter = Limiter(
     key_func=client_key,
     strategy="fixed-window-with-stats",
+    # While the shared store (Redis) is unreachable, each process counts in its own memory rather than
+    # failing every request; Flask-Limiter checks the store again with a growing interval.
+    in_memory_fallback_enabled=True,
     application_limits=[client_limit],
     application_limits_exempt_when=lambda: not _limited(),
 )

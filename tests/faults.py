@@ -1,4 +1,4 @@
-"""A TCP relay in front of the real database server, which a test can cut to simulate an outage."""
+"""A TCP relay in front of a real server (PostgreSQL, Redis), which a test can cut to simulate an outage."""
 
 import socket
 import threading

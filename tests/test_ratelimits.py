@@ -1,13 +1,16 @@
 """Rate limits: one count per key (per address without one), a limit per role, 429 with Retry-After."""
 
-import uuid
+import time
 
 import pytest
 import redis
 
+from api.ratelimits import limiter
 from tests import payloads
+from tests.faults import Relay
 
 URL = "/api/v1/municipalities"
+REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 @pytest.fixture
@@ -21,29 +24,30 @@ def _spend(client, count: int, url: str = URL) -> list[int]:
     return [client.get(url).status_code for _ in range(count)]
 
 
+def _app_counting_in(database_url: str, storage_uri: str, anonymous_limit: str):
+    """A second app on the test database whose rate limits count in `storage_uri`.
+
+    The limiter is one object per process (as in production, where each process serves one app): this
+    app's init points it at the new store, and its key prefix stays that of the first app. So the counts
+    in Redis are not told apart by prefix; clean_tables' limiter.reset() wipes them after each test.
+    """
+    from api import create_app
+    from api.config import TestConfig
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = database_url
+        RATELIMIT_STORAGE_URI = storage_uri
+        RATELIMIT_ANONYMOUS = anonymous_limit
+
+    return create_app(Config)
+
+
 @pytest.fixture(params=["memory", "redis"])
 def counting_app(request, app, database_url):
     """The app counting in process memory (as in the other tests) or in the real Redis, as in production."""
     if request.param == "memory":
-        yield app
-        return
-    from api import create_app
-    from api.config import TestConfig
-
-    prefix = f"directory-test-{uuid.uuid4().hex}"
-
-    class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = database_url
-        RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379/0"
-        RATELIMIT_KEY_PREFIX = prefix
-        RATELIMIT_ANONYMOUS = "3/minute"
-
-    server = redis.Redis.from_url(Config.RATELIMIT_STORAGE_URI)
-    try:
-        yield create_app(Config)
-    finally:
-        for name in server.scan_iter(f"*{prefix}*"):
-            server.delete(name)
+        return app
+    return _app_counting_in(database_url, REDIS_URL, "3/minute")
 
 
 def test_anonymous_clients_are_counted_per_address(counting_app, limits):
@@ -145,3 +149,35 @@ def test_links_name_the_public_address_only_behind_a_trusted_proxy(database_url,
     document = proxied.get(f"/api/v1/companies/{company}", headers={**forwarded, "Accept": "application/ld+json"})
     expected = "https://invest.example/" if trusted else "http://localhost/"
     assert document.get_json()["@id"] == f"{expected}api/v1/companies/{company}"
+
+
+def test_a_redis_outage_falls_back_to_counts_per_process_and_recovers(database_url, app):
+    relay = Relay("127.0.0.1", 6379)
+    client = _app_counting_in(database_url, f"redis://127.0.0.1:{relay.port}/0", "3/minute").test_client()
+    server = redis.Redis.from_url(REDIS_URL)
+    try:
+        assert client.get(URL).headers["RateLimit-Remaining"] == "2"
+        assert any(b"address:127.0.0.1" in name for name in server.scan_iter("*"))  # counted in Redis
+
+        relay.cut()
+        started = time.monotonic()
+        answers = [client.get(URL) for _ in range(4)]
+        assert time.monotonic() - started < 5
+        # Still served and still limited, now in this process's memory (which starts a count of its own).
+        assert [answer.status_code for answer in answers] == [200, 200, 200, 429]
+        assert answers[0].headers["RateLimit-Remaining"] == "2"
+
+        relay.restore()
+        # Flask-Limiter tries the store again after a growing pause (1 s, then 2 s, …). Redis still
+        # holds the count of 1 from before the outage, so counting goes on from there.
+        deadline = time.monotonic() + 10
+        while client.get(URL).headers.get("RateLimit-Remaining") != "1":
+            if time.monotonic() > deadline:
+                pytest.fail("the counts did not return to Redis after it came back")
+            time.sleep(0.5)
+    finally:
+        relay.restore()
+        limiter.reset()  # wipes the counts in Redis, through the relay the limiter still uses
+        relay.close()
+        # Back to counting in memory, which the teardown's limiter.reset() then finds reachable.
+        _app_counting_in(database_url, "memory://", "600/minute")
