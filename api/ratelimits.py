@@ -83,6 +83,15 @@ def _principal():
         return None
 
 
+def _identify_first() -> None:
+    """Read the request's key before Flask-Limiter's check, which needs it for the count's key and limit.
+
+    Flask-Limiter takes any error raised inside its check for an outage of its store (and falls back
+    to memory); an error of the database must reach the app's own answer (a 503 problem) instead.
+    """
+    _principal()
+
+
 def client_key() -> str:
     principal = _principal()
     return f"key:{principal.key_id}" if principal else f"address:{get_remote_address()}"
@@ -134,6 +143,7 @@ def register_rate_limits(app: Flask) -> None:
             parse_many(app.config[setting])
         except ValueError as error:
             raise ValueError(f"{setting}={app.config[setting]!r} is not a rate limit such as 600/minute.") from error
+    app.before_request(_identify_first)  # registered first, so it runs before the limiter's check
     limiter.init_app(app)
     app.after_request(_rate_limit_headers)
     app.register_error_handler(RateLimitExceeded, _too_many_requests)
