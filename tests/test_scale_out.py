@@ -1,5 +1,6 @@
 """Two app instances (separate gunicorn masters) over one database behave as one service."""
 
+import itertools
 import os
 from concurrent.futures import ThreadPoolExecutor
 
@@ -8,7 +9,7 @@ import pytest
 from api.domain.business_id import business_ids
 from tests import payloads
 from tests.live import call, gunicorn
-from tests.test_sync import PAGE_SIZE
+from tests.test_sync import sync
 
 pytestmark = pytest.mark.skipif(not os.environ.get("TEST_POSTGRES_URL"), reason="scale-out runs over one PostgreSQL")
 
@@ -44,26 +45,13 @@ def test_a_partner_syncing_from_both_instances_stays_consistent(bases, client, a
     key = {"Authorization": f"Bearer {admin_key}"}
     ids = business_ids(3_000_000)
     created = [client.post("/api/v1/companies", json=payloads.company(next(ids), name=f"Yritys {n}")) for n in range(7)]
-    mirror, state = {}, {"cursor": None, "turn": 0}
+    mirror: dict = {}
+    turns = itertools.count()
 
-    def sync_pass():
-        while True:
-            query = f"include_deleted=true&sort=updated_at&page_size={PAGE_SIZE}"
-            if state["cursor"]:
-                query += f"&updated_since={state['cursor'].replace('+', '%2B')}"
-            _, _, page = call("GET", f"{bases[state['turn'] % 2]}/api/v1/companies?{query}")
-            state["turn"] += 1  # each page from the other instance
-            for record in page:
-                if "deleted_at" in record:
-                    mirror.pop(record["id"], None)
-                else:
-                    mirror[record["id"]] = record
-            if page:
-                state["cursor"] = page[-1]["updated_at"]
-            if len(page) < PAGE_SIZE:
-                return
+    def from_either_instance(query: str) -> list:
+        return call("GET", f"{bases[next(turns) % 2]}/api/v1/companies?{query}")[2]  # each page from the other instance
 
-    sync_pass()
+    cursor = sync(from_either_instance, mirror, None)
     # Writes land on both instances between passes.
     for number, answer in enumerate(created[:4]):
         url = f"{bases[number % 2]}/api/v1/companies/{answer.get_json()['id']}"
@@ -73,7 +61,7 @@ def test_a_partner_syncing_from_both_instances_stays_consistent(bases, client, a
             call("PATCH", url, {"name": f"Muutettu {number}"}, {"If-Match": answer.headers["ETag"], **key})
     for number in range(3):
         call("POST", f"{bases[number % 2]}/api/v1/companies", payloads.company(next(ids), name=f"Uusi {number}"), key)
-    sync_pass()
+    sync(from_either_instance, mirror, cursor)
     _, _, fresh = call("GET", f"{bases[1]}/api/v1/companies?page_size=100")
     assert mirror == {record["id"]: record for record in fresh}
     assert len(mirror) == 7 - 2 + 3

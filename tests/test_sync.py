@@ -6,13 +6,16 @@ from tests import payloads
 PAGE_SIZE = 3
 
 
-def sync(client, path: str, mirror: dict, cursor: str | None) -> str | None:
-    """The documented loop: ask from the largest updated_at seen (inclusive), drop duplicates by id."""
+def sync(get_page, mirror: dict, cursor: str | None) -> str | None:
+    """The documented loop: ask from the largest updated_at seen (inclusive), drop duplicates by id.
+
+    `get_page(query)` answers the list's page for a query string (from any instance of the service).
+    """
     while True:
         query = f"include_deleted=true&sort=updated_at&page_size={PAGE_SIZE}"
         if cursor:
             query += f"&updated_since={cursor.replace('+', '%2B')}"
-        page = client.get(f"{path}?{query}").get_json()
+        page = get_page(query)
         for record in page:
             if "deleted_at" in record:
                 mirror.pop(record["id"], None)
@@ -22,6 +25,10 @@ def sync(client, path: str, mirror: dict, cursor: str | None) -> str | None:
             cursor = page[-1]["updated_at"]
         if len(page) < PAGE_SIZE:
             return cursor
+
+
+def companies(client):
+    return lambda query: client.get(f"/api/v1/companies?{query}").get_json()
 
 
 def full_read(client, path: str) -> dict:
@@ -36,7 +43,7 @@ def test_incremental_mirror_equals_a_fresh_full_read(client):
     ids = business_ids(1_000_000)
     created = [client.post("/api/v1/companies", json=payloads.company(next(ids), name=f"Yritys {n}")) for n in range(8)]
     mirror: dict = {}
-    cursor = sync(client, "/api/v1/companies", mirror, None)
+    cursor = sync(companies(client), mirror, None)
     assert mirror == full_read(client, "/api/v1/companies")
 
     # Changes: updates, deletes and creates.
@@ -47,7 +54,7 @@ def test_incremental_mirror_equals_a_fresh_full_read(client):
     for n in range(4):
         client.post("/api/v1/companies", json=payloads.company(next(ids), name=f"Uusi {n}"))
 
-    cursor = sync(client, "/api/v1/companies", mirror, cursor)
+    cursor = sync(companies(client), mirror, cursor)
     assert mirror == full_read(client, "/api/v1/companies")
     assert len(mirror) == 8 - 2 + 4
 
@@ -63,7 +70,7 @@ def test_writes_during_paging_are_not_missed(client):
     oldest = answers[0]
     client.patch(f"/api/v1/companies/{oldest.get_json()['id']}", json={"name": "Päivitetty Oy"}, headers={"If-Match": oldest.headers["ETag"]})
     client.delete(f"/api/v1/companies/{answers[5].get_json()['id']}", headers={"If-Match": answers[5].headers["ETag"]})
-    sync(client, "/api/v1/companies", mirror, cursor)
+    sync(companies(client), mirror, cursor)
     assert mirror == full_read(client, "/api/v1/companies")
 
 
