@@ -43,12 +43,16 @@ class FixedWindowWithStats(FixedWindowRateLimiter):
     (other stores, in-process, are asked as before), and the headers reuse that answer.
     """
 
+    def __init__(self, storage):
+        super().__init__(storage)
+        # Registering sends nothing; redis-py loads the script on first use (and again after a Redis restart).
+        redis = isinstance(storage, RedisStorage)
+        self.increment_and_ttl = storage.get_connection().register_script(_INCREMENT_AND_TTL) if redis else None
+
     def hit(self, item: RateLimitItem, *identifiers: str, cost: int = 1) -> bool:
         key = item.key_for(*identifiers)
-        if isinstance(self.storage, RedisStorage):
-            if not hasattr(self.storage, "increment_and_ttl"):
-                self.storage.increment_and_ttl = self.storage.get_connection().register_script(_INCREMENT_AND_TTL)
-            count, ttl_ms = self.storage.increment_and_ttl([self.storage.prefixed_key(key)], [item.get_expiry(), cost])
+        if self.increment_and_ttl is not None:
+            count, ttl_ms = self.increment_and_ttl([self.storage.prefixed_key(key)], [item.get_expiry(), cost])
             reset = time.time() + max(int(ttl_ms), 0) / 1000
         else:
             count = self.storage.incr(key, item.get_expiry(), amount=cost)
