@@ -112,6 +112,13 @@ def _business_id(row) -> str | dict | None:
         return {"business_id": error.messages}
 
 
+def spearhead_slugs() -> dict[str, str]:
+    """The live spearheads' slugs by id. Files name spearheads by slug: a slug names the same spearhead
+    in any copy of the region's data, while ids are random per database."""
+    live = select(Spearhead.id, Spearhead.slug).where(Spearhead.deleted_at.is_(None))
+    return dict(db.session.execute(live).all())
+
+
 def _existing(business_ids: set[str]) -> dict[str, Company]:
     query = select(Company).where(Company.business_id.in_(business_ids), Company.deleted_at.is_(None))
     return {company.business_id: company for company in db.session.scalars(query)}
@@ -167,11 +174,9 @@ class _Pass:
                     self.errors.append({"row": number, "field": field, "message": str(message)})
 
     def _spearhead_id(self, reference: str) -> str:
-        """A file names a spearhead by slug (as the CSV export does: slugs are the same in every
-        database, ids are not) or by id."""
+        """A file names a spearhead by slug (as the CSV export does) or by id."""
         if self.spearhead_ids is None:
-            live = select(Spearhead.slug, Spearhead.id).where(Spearhead.deleted_at.is_(None))
-            self.spearhead_ids = dict(db.session.execute(live).all())
+            self.spearhead_ids = {slug: spearhead_id for spearhead_id, slug in spearhead_slugs().items()}
         return self.spearhead_ids.get(reference, reference)
 
     def _resolve(self, model, key_column, keys: list[str], field: str) -> list:

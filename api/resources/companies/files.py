@@ -4,13 +4,11 @@ import marshmallow as ma
 from flask import current_app, request, stream_with_context
 from flask.views import MethodView
 from flask_smorest import abort
-from sqlalchemy import select
 from werkzeug.exceptions import BadRequest
 
 from api.extensions import db
 from api.formats import csv
-from api.imports.companies import ImportRejected, UnreadableFile, import_companies, spool
-from api.models import Spearhead
+from api.imports.companies import ImportRejected, UnreadableFile, import_companies, spearhead_slugs, spool
 from api.negotiation import preferred
 from api.resources.companies import routes as companies
 from api.resources.companies.schemas import CompanyQueryArgsSchema, CompanySchema
@@ -123,10 +121,8 @@ class CompaniesCsvViews(MethodView):
         delimiter = csv.DELIMITERS[args.pop("delimiter")]
         query = companies.filtered({**args, "include_deleted": False})
         plan = DumpPlan(CompanySchema(only=csv.FIELDS))
-        # Spearheads by slug: ids are random per database, a slug names the same spearhead in any copy
-        # of the region's data, so the file imports anywhere (the import takes slugs or ids).
-        live = select(Spearhead.id, Spearhead.slug).where(Spearhead.deleted_at.is_(None))
-        slugs = dict(db.session.execute(live).all())
+        # Spearheads by slug, so the file imports into any copy of the region's data.
+        slugs = spearhead_slugs()
 
         def rows():
             # yield_per streams from a server-side cursor, so memory stays flat at any size.
