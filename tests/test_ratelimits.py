@@ -24,22 +24,17 @@ def _spend(client, count: int, url: str = URL) -> list[int]:
     return [client.get(url).status_code for _ in range(count)]
 
 
-def _app_counting_in(database_url: str, storage_uri: str, anonymous_limit: str):
-    """A second app on the test database whose rate limits count in `storage_uri`.
+def _second_app(database_url: str, **settings):
+    """A second app on the test database, with these settings over the test configuration.
 
     The limiter is one object per process (as in production, where each process serves one app): this
-    app's init points it at the new store, and its key prefix stays that of the first app. So the counts
+    app's init points it at its store, and its key prefix stays that of the first app. So the counts
     in Redis are not told apart by prefix; clean_tables' limiter.reset() wipes them after each test.
     """
     from api import create_app
     from api.config import TestConfig
 
-    class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = database_url
-        RATELIMIT_STORAGE_URI = storage_uri
-        RATELIMIT_ANONYMOUS = anonymous_limit
-
-    return create_app(Config)
+    return create_app(type("Config", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": database_url, **settings}))
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -47,7 +42,7 @@ def counting_app(request, app, database_url):
     """The app counting in process memory (as in the other tests) or in the real Redis, as in production."""
     if request.param == "memory":
         return app
-    return _app_counting_in(database_url, REDIS_URL, "3/minute")
+    return _second_app(database_url, RATELIMIT_STORAGE_URI=REDIS_URL, RATELIMIT_ANONYMOUS="3/minute")
 
 
 def test_anonymous_clients_are_counted_per_address(counting_app, limits):
@@ -96,16 +91,9 @@ def test_writes_count_too(client, anonymous, limits):
     assert [s["slug"] for s in anonymous.get("/api/v1/spearheads?sort=slug").get_json()] == ["s0", "s1", "s2", "s3"]
 
 
-def test_a_bad_limit_setting_fails_at_start(database_url, monkeypatch):
-    from api import create_app
-    from api.config import TestConfig
-
-    class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = database_url
-        RATELIMIT_PARTNER = "lots"
-
+def test_a_bad_limit_setting_fails_at_start(database_url):
     with pytest.raises(ValueError, match="RATELIMIT_PARTNER"):
-        create_app(Config)
+        _second_app(database_url, RATELIMIT_PARTNER="lots")
 
 
 def test_probes_need_no_key_and_are_never_limited(anonymous, limits):
@@ -116,15 +104,7 @@ def test_probes_need_no_key_and_are_never_limited(anonymous, limits):
 
 
 def _behind_proxy(database_url: str, trusted: int, limit: str = "600/minute"):
-    from api import create_app
-    from api.config import TestConfig
-
-    class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = database_url
-        RATELIMIT_ANONYMOUS = limit
-        TRUSTED_PROXIES = trusted
-
-    client = create_app(Config).test_client()
+    client = _second_app(database_url, RATELIMIT_ANONYMOUS=limit, TRUSTED_PROXIES=trusted).test_client()
     client.environ_base["REMOTE_ADDR"] = "10.0.0.5"  # the load balancer
     return client
 
@@ -153,7 +133,9 @@ def test_links_name_the_public_address_only_behind_a_trusted_proxy(database_url,
 
 def test_a_redis_outage_falls_back_to_counts_per_process_and_recovers(database_url, app):
     relay = Relay("127.0.0.1", 6379)
-    client = _app_counting_in(database_url, f"redis://127.0.0.1:{relay.port}/0", "3/minute").test_client()
+    client = _second_app(
+        database_url, RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{relay.port}/0", RATELIMIT_ANONYMOUS="3/minute"
+    ).test_client()
     server = redis.Redis.from_url(REDIS_URL)
     try:
         assert client.get(URL).headers["RateLimit-Remaining"] == "2"
@@ -180,4 +162,4 @@ def test_a_redis_outage_falls_back_to_counts_per_process_and_recovers(database_u
         limiter.reset()  # wipes the counts in Redis, through the relay the limiter still uses
         relay.close()
         # Back to counting in memory, which the teardown's limiter.reset() then finds reachable.
-        _app_counting_in(database_url, "memory://", "600/minute")
+        _second_app(database_url, RATELIMIT_STORAGE_URI="memory://")
