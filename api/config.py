@@ -45,7 +45,11 @@ class Config:
     OPENAPI_REDOC_PATH = "redoc"
     OPENAPI_REDOC_URL = "/api/assets/redoc/redoc.standalone.js"
     OPENAPI_SWAGGER_UI_CONFIG = {"deepLinking": True, "persistAuthorization": True}
-    API_SPEC_OPTIONS = {"info": {"description": OPENAPI_DESCRIPTION}}
+    API_SPEC_OPTIONS = {
+        "info": {"description": OPENAPI_DESCRIPTION, "license": {"name": "MIT", "identifier": "MIT"}},
+        # Relative: the API is wherever this document was fetched from (RFC 3986 resolution).
+        "servers": [{"url": "/", "description": "The server that serves this document."}],
+    }
 
 
 class TestConfig(Config):

@@ -22,6 +22,18 @@ def _no_nul(value: str) -> None:
         raise ma.ValidationError("NUL characters are not allowed in text.")
 
 
+class Pattern(ma.validate.Regexp):
+    """The whole value must match: written `^…$`, it reads the same in OpenAPI's ECMAScript `pattern`.
+
+    (Python's `$` also matches before a final newline, which `fullmatch` does not let through.)
+    """
+
+    def __call__(self, value):
+        if self.regex.fullmatch(value) is None:
+            raise ma.ValidationError(self._format_error(value))
+        return value
+
+
 class Text(ma.fields.String):
     """A string with a length limit and no NUL characters."""
 
@@ -86,15 +98,15 @@ def _with_metadata(kwargs: dict, **metadata) -> dict:
 
 def PostalCode(**kwargs) -> ma.fields.String:
     return ma.fields.String(
-        validate=ma.validate.Regexp(r"^\d{5}\Z", error="A postal code is five digits, such as 43500."),
-        **_with_metadata(kwargs, example="43500", pattern=r"^\d{5}$"),
+        validate=Pattern(r"^\d{5}$", error="A postal code is five digits, such as 43500."),
+        **_with_metadata(kwargs, example="43500"),
     )
 
 
 def MunicipalityCode(**kwargs) -> ma.fields.String:
     return ma.fields.String(
-        validate=ma.validate.Regexp(r"^\d{3}\Z", error="A municipality code is three digits, such as 226."),
-        **_with_metadata(kwargs, example="226", pattern=r"^\d{3}$"),
+        validate=Pattern(r"^\d{3}$", error="A municipality code is three digits, such as 226."),
+        **_with_metadata(kwargs, example="226"),
     )
 
 

@@ -18,6 +18,7 @@ class HealthSchema(Schema):
 @blp.route("/healthz")
 class Liveness(MethodView):
     @blp.response(200, HealthSchema)
+    @blp.doc(operationId="getLiveness")
     def get(self):
         """The process is alive (the database is not consulted)"""
         return {"status": "ok"}
@@ -27,6 +28,7 @@ class Liveness(MethodView):
 class Readiness(MethodView):
     @blp.response(200, HealthSchema)
     @blp.errors(503)
+    @blp.doc(operationId="getReadiness")
     def get(self):
         """The database answers; a load balancer should stop routing here otherwise"""
         try:
@@ -40,6 +42,8 @@ class Readiness(MethodView):
 METRICS_PATH = {
     "get": {
         "tags": ["operations"],
+        "operationId": "getMetrics",
+        "security": [],
         "summary": "Prometheus metrics: request counts and latency by route and status",
         "responses": {
             "200": {"description": "Prometheus text format", "content": {"text/plain": {"schema": {"type": "string"}}}},

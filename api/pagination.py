@@ -73,9 +73,13 @@ class ListArgsSchema(PageArgsSchema):
 PAGINATION_HEADERS = {
     "X-Pagination": {
         "description": "JSON: total, total_pages, first_page, last_page, page, previous_page, next_page.",
-        "schema": {"type": "string"},
-        "example": '{"total": 42, "total_pages": 3, "first_page": 1, "last_page": 3, "page": 2, '
-        '"previous_page": 1, "next_page": 3}',
+        "content": {
+            "application/json": {
+                "schema": {"$ref": "#/components/schemas/PaginationMetadata"},
+                "example": {"total": 42, "total_pages": 3, "first_page": 1, "last_page": 3, "page": 2,
+                            "previous_page": 1, "next_page": 3},
+            }
+        },
     },
     "Link": {
         "description": "RFC 8288 links with rel first, prev, next, last.",

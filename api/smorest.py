@@ -122,7 +122,7 @@ class Blueprint(BlueprintBase):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._prepare_doc_cbks.append(self._prepare_access_doc)
+        self._prepare_doc_cbks += [self._prepare_header_parameters_doc, self._prepare_access_doc]
 
     def arguments(self, schema, **kwargs):
         # webargs would build a new schema from a class on every request; build it once.
@@ -146,9 +146,31 @@ class Blueprint(BlueprintBase):
 
         return decorator
 
+    @staticmethod
+    def header_parameters(*parameters: dict):
+        """Document request headers of an operation beside its query arguments.
+
+        `doc(parameters=...)` would replace the parameters that `arguments` documents.
+        """
+
+        def decorator(func):
+            func._apidoc = deepcopy(getattr(func, "_apidoc", {}))
+            func._apidoc["header_parameters"] = [*func._apidoc.get("header_parameters", []), *parameters]
+            return func
+
+        return decorator
+
+    @staticmethod
+    def _prepare_header_parameters_doc(doc, doc_info, **kwargs):
+        if doc_info.get("header_parameters"):
+            doc["parameters"] = [*doc.get("parameters", []), *doc_info["header_parameters"]]
+        return doc
+
     def _prepare_access_doc(self, doc, doc_info, **kwargs):
         """Every API operation: 401 for a bad key, 429 past the rate limit; role-bound ones also 403."""
         if not (self.url_prefix or "").startswith(ACCESS_CONTROLLED_PREFIX):
+            # The probes outside the API take no key.
+            doc["security"] = []
             return doc
         responses = {401: "UNAUTHORIZED", 429: "TOO_MANY_REQUESTS"}
         role = doc_info.get("role")
@@ -174,11 +196,11 @@ class Blueprint(BlueprintBase):
 
     def conditional_read(self, func):
         """A GET that answers 304 to a current If-None-Match."""
-        return self.doc(parameters=[IF_NONE_MATCH])(self.errors(304)(func))
+        return self.header_parameters(IF_NONE_MATCH)(self.errors(304)(func))
 
     def conditional_write(self, func):
         """A PUT, PATCH or DELETE that needs If-Match: 428 without it, 412 when stale."""
-        return self.doc(parameters=[IF_MATCH])(self.errors(412, 428)(func))
+        return self.header_parameters(IF_MATCH)(self.errors(412, 428)(func))
 
 
 class Schema(ma.Schema):

@@ -1,9 +1,15 @@
 """The OpenAPI document is valid, complete, and its two viewers work offline."""
 
+import io
 import re
 
+import jsonschema
 import pytest
 from openapi_spec_validator import validate
+from referencing import Registry
+from referencing.jsonschema import DRAFT202012
+
+from tests import payloads
 
 
 @pytest.fixture(scope="module")
@@ -61,3 +67,161 @@ def test_viewers_load_only_local_assets(client, page):
         if source.endswith((".js", ".css")):
             answer = client.get(source)
             assert answer.status_code == 200 and len(answer.data) > 10_000, source
+
+
+OPERATIONS = {"get", "post", "put", "patch", "delete"}
+# The contract's list parameters; the events' filters hold for the calendar feed too, the companies' for their
+# facets, CSV export and a spearhead's companies.
+PAGING = {"page", "page_size"}
+SYNC = {"sort", "updated_since", "include_deleted"}
+COMPANY_FILTERS = {
+    "q", "municipality", "industry", "spearhead", "tag", "size_class", "growth_seeking",
+    "international", "business_id", "bbox", "near", "radius_km",
+}
+EVENT_FILTERS = {"start", "end", "upcoming", "registration_open", "municipality", "spearhead", "q", "is_online"}
+LISTED_PARAMETERS = {
+    ("/api/v1/companies", "get"): PAGING | SYNC | COMPANY_FILTERS,
+    ("/api/v1/companies/facets", "get"): COMPANY_FILTERS,
+    ("/api/v1/companies.csv", "get"): COMPANY_FILTERS | {"sort", "updated_since"},
+    ("/api/v1/spearheads/{id_or_slug}/companies", "get"): PAGING | SYNC | COMPANY_FILTERS,
+    ("/api/v1/companies/{company_id}/history", "get"): PAGING,
+    ("/api/v1/events", "get"): PAGING | SYNC | EVENT_FILTERS,
+    ("/api/v1/events.ics", "get"): EVENT_FILTERS | {"updated_since"},
+    ("/api/v1/spearheads/{id_or_slug}/events", "get"): PAGING | SYNC | EVENT_FILTERS,
+    ("/api/v1/events/{event_id}/history", "get"): PAGING,
+    ("/api/v1/spearheads", "get"): PAGING | SYNC | {"municipality", "status", "q"},
+    ("/api/v1/spearheads/{id_or_slug}/history", "get"): PAGING,
+    ("/api/v1/municipalities", "get"): PAGING | SYNC | {"q"},
+}
+
+
+def _operations(spec):
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if method in OPERATIONS:
+                yield path, method, operation
+
+
+def _parameter_names(operation, location):
+    return {parameter["name"] for parameter in operation.get("parameters", []) if parameter["in"] == location}
+
+
+@pytest.mark.parametrize(("path", "method"), sorted(LISTED_PARAMETERS))
+def test_lists_declare_every_query_parameter(spec, path, method):
+    operation = spec["paths"][path][method]
+    assert LISTED_PARAMETERS[path, method] <= _parameter_names(operation, "query"), path
+    assert "If-None-Match" in _parameter_names(operation, "header") or path.endswith(".csv")
+
+
+def test_every_list_is_known_to_this_test(spec):
+    """A new list must be added above; the hostile-input tests find lists by their `page` parameter."""
+    paged = {(path, method) for path, method, operation in _operations(spec) if "page" in _parameter_names(operation, "query")}
+    assert paged == {key for key, names in LISTED_PARAMETERS.items() if "page" in names}
+
+
+def test_every_operation_has_a_unique_stable_operation_id(spec):
+    ids = [operation.get("operationId") for _, _, operation in _operations(spec)]
+    assert all(ids) and len(set(ids)) == len(ids), ids
+    assert all(re.fullmatch(r"[a-z]+[A-Za-z]*", operation_id) for operation_id in ids), ids
+    assert spec["paths"]["/api/v1/companies"]["get"]["operationId"] == "listCompanies"
+    assert spec["paths"]["/api/v1/companies/{company_id}"]["get"]["operationId"] == "getCompany"
+    assert spec["paths"]["/api/v1/companies"]["post"]["operationId"] == "createCompany"
+
+
+def test_every_operation_states_its_security(spec):
+    assert spec["servers"] and all(server["url"] for server in spec["servers"])
+    for path, method, operation in _operations(spec):
+        assert "security" in operation, (path, method)
+        if not path.startswith("/api/"):
+            assert operation["security"] == [], path
+
+
+def _schemas(node, where=""):
+    """Every schema object in the document, with where it is."""
+    if isinstance(node, dict):
+        if "type" in node or "$ref" in node or "properties" in node:
+            yield where, node
+        for key, value in node.items():
+            yield from _schemas(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _schemas(value, f"{where}/{index}")
+
+
+def test_no_field_is_an_untyped_object(spec):
+    for where, schema in _schemas(spec):
+        types = schema.get("type")
+        if types == "object" or (isinstance(types, list) and "object" in types):
+            assert {"properties", "additionalProperties", "oneOf", "anyOf", "allOf"} & set(schema), where
+    industry = spec["components"]["schemas"]["Company"]["properties"]["industry"]
+    assert set(industry["properties"]) == {"fi", "sv", "en"}
+
+
+# Python-only regular expression syntax that ECMAScript (OpenAPI's `pattern` dialect) reads otherwise or refuses.
+PYTHON_ONLY = re.compile(r"\\[AZ]|\(\?P[<=]|\(\?[aiLmsux]+[):]|\(\?#")
+
+
+def test_patterns_are_ecmascript(spec):
+    patterns = [(where, schema["pattern"]) for where, schema in _schemas(spec) if "pattern" in schema]
+    assert patterns
+    for where, pattern in patterns:
+        assert not PYTHON_ONLY.search(pattern), (where, pattern)
+        assert pattern.startswith("^") and pattern.endswith("$"), (where, pattern)
+
+
+def _examples(node, where=""):
+    """(where, example, schema) for each example beside a schema: in schemas, parameters, media types, headers."""
+    if isinstance(node, dict):
+        if "example" in node and ("type" in node or "$ref" in node or "oneOf" in node):
+            yield where, node["example"], {key: value for key, value in node.items() if key != "example"}
+        elif "example" in node and "schema" in node:
+            yield where, node["example"], node["schema"]
+        for key, value in node.items():
+            if key != "example":
+                yield from _examples(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _examples(value, f"{where}/{index}")
+
+
+def test_examples_validate_against_their_schemas(spec):
+    registry = Registry().with_resource("urn:openapi", DRAFT202012.create_resource(spec))
+    checked = 0
+    for where, example, schema in _examples(spec):
+        validator = jsonschema.Draft202012Validator(
+            _rebase_refs(schema), registry=registry, format_checker=jsonschema.FormatChecker()
+        )
+        errors = [error.message for error in validator.iter_errors(example)]
+        assert not errors, (where, errors)
+        checked += 1
+    assert checked > 50
+
+
+def _rebase_refs(node):
+    """Local references (`#/components/…`) point into the document held by the registry."""
+    if isinstance(node, dict):
+        return {key: "urn:openapi" + value if key == "$ref" else _rebase_refs(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_rebase_refs(value) for value in node]
+    return node
+
+
+def test_the_import_takes_every_body_type_it_documents(spec, client):
+    client.post("/api/v1/municipalities", json=payloads.municipality())
+    csv = b"business_id,name,municipality\r\n0112038-9,Karstulan Puutuote Oy,226\r\n"
+    json_array = b'[{"business_id": "0112038-9", "name": "Karstulan Puutuote Oy", "municipality": "226"}]'
+    documented = spec["paths"]["/api/v1/companies/import"]["post"]["requestBody"]["content"]
+    assert set(documented) == {"multipart/form-data", "application/octet-stream", "application/json"}
+    uploads = [
+        {"data": {"file": (io.BytesIO(csv), "companies.csv", "text/csv")}, "content_type": "multipart/form-data"},
+        {"data": {"file": (io.BytesIO(json_array), "companies.json")}, "content_type": "multipart/form-data"},
+        {"data": b"\xef\xbb\xbf" + csv, "content_type": "application/octet-stream"},
+        {"data": b"\n " + json_array, "content_type": "application/octet-stream"},
+        {"data": json_array, "content_type": "application/json"},
+        {"data": csv, "content_type": "text/csv"},
+    ]
+    for upload in uploads:
+        answer = client.post("/api/v1/companies/import?dry_run=true", **upload)
+        assert answer.status_code == 200 and answer.get_json()["created"] == 1, (upload["content_type"], answer.get_json())
+    no_file = client.post("/api/v1/companies/import", data={"other": "x"}, content_type="multipart/form-data")
+    assert no_file.status_code == 400 and "file" in no_file.get_json()["detail"]

@@ -36,7 +36,7 @@ def _classification() -> dict[str, Industry]:
 
 def validate_industry_code(code: str) -> str:
     """Accept a TOL 2008 code of 2–5 digits whose division exists."""
-    if not _CODE.match(code):
+    if not _CODE.fullmatch(code):
         raise InvalidIndustryCode("A TOL 2008 code is 2 to 5 digits, such as 16100.")
     if code[:2] not in _classification():
         raise InvalidIndustryCode(f"{code[:2]} is not a TOL 2008 division.")

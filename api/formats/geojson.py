@@ -43,7 +43,11 @@ def feature_collection_schema(properties_ref: str) -> dict:
                     "type": "Feature",
                     "id": "8b0f8a6e-2a53-4a8e-9d7e-3f1c0c6f9a11",
                     "geometry": {"type": "Point", "coordinates": [24.8, 62.878]},
-                    "properties": {"id": "8b0f8a6e-2a53-4a8e-9d7e-3f1c0c6f9a11", "name": "Karstulan Puutuote Oy"},
+                    "properties": {
+                        "id": "8b0f8a6e-2a53-4a8e-9d7e-3f1c0c6f9a11",
+                        "business_id": "0112038-9",
+                        "name": "Karstulan Puutuote Oy",
+                    },
                 }
             ],
         },

@@ -142,7 +142,18 @@ def dumps(document: dict) -> bytes:
 
 def _response(description: str, example: dict) -> dict:
     """The OpenAPI description of a JSON-LD answer (keyword arguments of `alt_response`)."""
-    return {"schema": {"type": "object"}, "description": description, "example": example}
+    schema = {
+        "type": "object",
+        "required": ["@context", "@type", "@id"],
+        "properties": {
+            "@context": {"const": CONTEXT},
+            "@type": {"type": "string", "description": "The schema.org type."},
+            "@id": {"type": "string", "format": "uri", "description": "The record's absolute URL."},
+        },
+        "additionalProperties": True,
+        "description": "schema.org JSON-LD; the other properties follow schema.org.",
+    }
+    return {"schema": schema, "description": description, "example": example}
 
 
 COMPANY_RESPONSE = _response(

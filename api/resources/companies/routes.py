@@ -151,6 +151,7 @@ class CompaniesViews(MethodView):
     @blp.alt_response(200, **GEOJSON_RESPONSE)
     @blp.conditional_read
     @blp.errors(406)
+    @blp.doc(operationId="listCompanies")
     def get(self, args):
         """List companies (JSON, or GeoJSON with Accept: application/geo+json)"""
         return list_answer(args, lambda: filtered(args))
@@ -159,6 +160,7 @@ class CompaniesViews(MethodView):
     @blp.arguments(CompanySchema)
     @blp.response(201, CompanySchema)
     @blp.errors(409)
+    @blp.doc(operationId="createCompany")
     def post(self, data):
         """Add a company"""
         _check_business_id_free(data["business_id"])
@@ -171,6 +173,7 @@ class CompanyFacetsViews(MethodView):
     @blp.arguments(CompanyFacetsArgsSchema, location="query")
     @blp.response(200, CompanyFacetsSchema)
     @blp.conditional_read
+    @blp.doc(operationId="getCompanyFacets")
     def get(self, args):
         """Count the matching companies per municipality, industry section, spearhead and size class"""
         return facets.answer(filtered({**args, "include_deleted": False}))
@@ -182,6 +185,7 @@ class CompaniesByIdViews(MethodView):
     @blp.alt_response(200, success=True, content_type=jsonld.MEDIA_TYPE, **jsonld.COMPANY_RESPONSE)
     @blp.conditional_read
     @blp.errors(404, 406)
+    @blp.doc(operationId="getCompany")
     def get(self, company_id):
         """Get a company (schema.org JSON-LD with Accept: application/ld+json)"""
         if preferred("application/json", jsonld.MEDIA_TYPE) == jsonld.MEDIA_TYPE:
@@ -196,6 +200,7 @@ class CompaniesByIdViews(MethodView):
     @blp.response(200, CompanySchema)
     @blp.conditional_write
     @blp.errors(404, 409)
+    @blp.doc(operationId="replaceCompany")
     def put(self, data, company_id):
         """Replace a company"""
         company = get_company(company_id)
@@ -207,6 +212,7 @@ class CompaniesByIdViews(MethodView):
     @blp.response(200, CompanySchema)
     @blp.conditional_write
     @blp.errors(404, 409)
+    @blp.doc(operationId="updateCompany")
     def patch(self, _patch, company_id):
         """Update a company (JSON merge patch)"""
         company = get_company(company_id)
@@ -217,6 +223,7 @@ class CompaniesByIdViews(MethodView):
     @blp.response(204)
     @blp.conditional_write
     @blp.errors(404)
+    @blp.doc(operationId="deleteCompany")
     def delete(self, company_id):
         """Delete a company (soft: it leaves reads, a tombstone stays for sync)"""
         company = get_company(company_id)
@@ -237,6 +244,7 @@ class CompanyHistoryViews(MethodView):
     @blp.response(200, AuditEntrySchema(many=True), headers=PAGINATION_HEADERS)
     @blp.conditional_read
     @blp.errors(404)
+    @blp.doc(operationId="listCompanyHistory")
     def get(self, args, company_id):
         """List the changes of a company, newest first"""
         return read_history(Company, Company.id == company_id, f"No company has the id {company_id}.", args)

@@ -18,6 +18,7 @@ from api.fields import (
     LocalizedTextSchema,
     MunicipalityCode,
     Name,
+    Pattern,
     Phone,
     PostalCode,
     References,
@@ -58,7 +59,13 @@ class CompanySchema(RecordSchema):
     industry = ma.fields.Method(
         "_industry_label",
         dump_only=True,
-        metadata={"description": "Label of the most specific known TOL level of industry_code; null without one.", "type": ["object", "null"]},
+        metadata={
+            "description": "Label of the most specific known TOL level of industry_code; null without one.",
+            "type": ["object", "null"],
+            "properties": {language: {"type": "string"} for language in ("fi", "sv", "en")},
+            "additionalProperties": False,
+            "example": {"fi": "Puun sahaus, höyläys ja kyllästys", "en": "Sawmilling and planing of wood"},
+        },
     )
     industry_section = ma.fields.Method("_industry_section", dump_only=True, metadata={"type": ["string", "null"], "example": "C"})
     industry_code_set = ma.fields.String(dump_only=True, allow_none=True, metadata={"example": "TOL2008"})
@@ -130,7 +137,7 @@ class CompanyQueryArgsSchema(ListArgsSchema):
     q = SearchQuery("the name, description (every language), tags, industry label and post office")
     municipality = ma.fields.List(MunicipalityCode(), metadata={"description": "Repeatable; any of these codes."})
     industry = ma.fields.String(
-        validate=ma.validate.Regexp(r"^\d{1,5}\Z", error="A TOL code prefix is 1 to 5 digits."),
+        validate=Pattern(r"^\d{1,5}$", error="A TOL code prefix is 1 to 5 digits."),
         metadata={"description": "TOL 2008 code prefix: 16 matches 16100.", "example": "16"},
     )
     spearhead = Text(max_length=100, metadata={"description": "Spearhead id or slug.", "example": "wood-bioeconomy"})

@@ -51,6 +51,7 @@ class EventsCalendarViews(MethodView):
     @blp.response(200, CALENDAR, content_type=ical.MEDIA_TYPE, example=EXAMPLE)
     @blp.conditional_read
     @blp.errors(406)
+    @blp.doc(operationId="getEventsCalendar")
     def get(self, args):
         """Events as an iCalendar feed (the list's filters; past events too unless a filter narrows it)"""
         preferred(ical.MEDIA_TYPE)
@@ -65,6 +66,7 @@ class EventCalendarViews(MethodView):
     @blp.response(200, CALENDAR, content_type=ical.MEDIA_TYPE, example=EXAMPLE)
     @blp.conditional_read
     @blp.errors(404, 406)
+    @blp.doc(operationId="getEventCalendar")
     def get(self, args, event_id):
         """One event as iCalendar (for "add to calendar")"""
         preferred(ical.MEDIA_TYPE)

@@ -92,6 +92,7 @@ class EventsViews(MethodView):
     @blp.arguments(EventQueryArgsSchema, location="query")
     @blp.response(200, EventSchema(many=True), headers=PAGINATION_HEADERS)
     @blp.conditional_read
+    @blp.doc(operationId="listEvents")
     def get(self, args):
         """List events (soonest first)"""
         return records.read_page(Event, args, EventSchema, lambda: filtered(args), uses_clock=uses_clock(args))
@@ -99,6 +100,7 @@ class EventsViews(MethodView):
     @blp.requires("editor")
     @blp.arguments(EventSchema)
     @blp.response(201, EventSchema)
+    @blp.doc(operationId="createEvent")
     def post(self, data):
         """Add an event"""
         event = records.save(Event(**model_values(data)), created=True)
@@ -111,6 +113,7 @@ class EventsByIdViews(MethodView):
     @blp.alt_response(200, success=True, content_type=jsonld.MEDIA_TYPE, **jsonld.EVENT_RESPONSE)
     @blp.conditional_read
     @blp.errors(404, 406)
+    @blp.doc(operationId="getEvent")
     def get(self, event_id):
         """Get an event (schema.org JSON-LD with Accept: application/ld+json)"""
         if preferred("application/json", jsonld.MEDIA_TYPE) == jsonld.MEDIA_TYPE:
@@ -126,6 +129,7 @@ class EventsByIdViews(MethodView):
     @blp.response(200, EventSchema)
     @blp.conditional_write
     @blp.errors(404)
+    @blp.doc(operationId="replaceEvent")
     def put(self, data, event_id):
         """Replace an event"""
         event = get_event(event_id)
@@ -138,6 +142,7 @@ class EventsByIdViews(MethodView):
     @blp.response(200, EventSchema)
     @blp.conditional_write
     @blp.errors(404)
+    @blp.doc(operationId="updateEvent")
     def patch(self, _patch, event_id):
         """Update an event (JSON merge patch)"""
         event = get_event(event_id)
@@ -149,6 +154,7 @@ class EventsByIdViews(MethodView):
     @blp.response(204)
     @blp.conditional_write
     @blp.errors(404)
+    @blp.doc(operationId="deleteEvent")
     def delete(self, event_id):
         """Delete an event (soft: it leaves reads, a tombstone stays for sync)"""
         event = get_event(event_id)
@@ -163,6 +169,7 @@ class EventHistoryViews(MethodView):
     @blp.response(200, AuditEntrySchema(many=True), headers=PAGINATION_HEADERS)
     @blp.conditional_read
     @blp.errors(404)
+    @blp.doc(operationId="listEventHistory")
     def get(self, args, event_id):
         """List the changes of an event, newest first"""
         return read_history(Event, Event.id == event_id, f"No event has the id {event_id}.", args)

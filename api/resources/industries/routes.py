@@ -33,6 +33,7 @@ class SectionsSchema(Schema):
 class IndustrySectionsViews(MethodView):
     @blp.response(200, SectionsSchema)
     @blp.conditional_read
+    @blp.doc(operationId="listIndustrySections")
     def get(self):
         """List the TOL 2008 sections with their Finnish and English labels"""
         body = {"code_set": CODE_SET, "sections": {code: entry.label for code, entry in sections().items()}}

@@ -54,6 +54,7 @@ class MunicipalitiesViews(MethodView):
     @blp.arguments(MunicipalityQueryArgsSchema, location="query")
     @blp.response(200, MunicipalitySchema(many=True), headers=PAGINATION_HEADERS)
     @blp.conditional_read
+    @blp.doc(operationId="listMunicipalities")
     def get(self, args):
         """List municipalities"""
         return records.read_page(Municipality, args, MunicipalitySchema, lambda: filtered(args))
@@ -62,6 +63,7 @@ class MunicipalitiesViews(MethodView):
     @blp.arguments(MunicipalitySchema)
     @blp.response(201, MunicipalitySchema)
     @blp.errors(409)
+    @blp.doc(operationId="createMunicipality")
     def post(self, data):
         """Add a municipality"""
         if db.session.get(Municipality, data["code"]) is not None:
@@ -75,6 +77,7 @@ class MunicipalitiesByCodeViews(MethodView):
     @blp.response(200, MunicipalitySchema)
     @blp.conditional_read
     @blp.errors(404)
+    @blp.doc(operationId="getMunicipality")
     def get(self, code):
         """Get a municipality"""
         return records.read(*lookup(code), MunicipalitySchema)
@@ -84,6 +87,7 @@ class MunicipalitiesByCodeViews(MethodView):
     @blp.response(200, MunicipalitySchema)
     @blp.conditional_write
     @blp.errors(404)
+    @blp.doc(operationId="replaceMunicipality")
     def put(self, data, code):
         """Replace a municipality"""
         municipality = _get(code)
@@ -97,6 +101,7 @@ class MunicipalitiesByCodeViews(MethodView):
     @blp.response(200, MunicipalitySchema)
     @blp.conditional_write
     @blp.errors(404)
+    @blp.doc(operationId="updateMunicipality")
     def patch(self, _patch, code):
         """Update a municipality (JSON merge patch)"""
         municipality = _get(code)

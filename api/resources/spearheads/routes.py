@@ -78,6 +78,7 @@ class SpearheadsViews(MethodView):
     @blp.arguments(SpearheadQueryArgsSchema, location="query")
     @blp.response(200, SpearheadSchema(many=True), headers=PAGINATION_HEADERS)
     @blp.conditional_read
+    @blp.doc(operationId="listSpearheads")
     def get(self, args):
         """List spearheads"""
         return records.read_page(Spearhead, args, SpearheadSchema, lambda: filtered(args))
@@ -86,6 +87,7 @@ class SpearheadsViews(MethodView):
     @blp.arguments(SpearheadSchema)
     @blp.response(201, SpearheadSchema)
     @blp.errors(409)
+    @blp.doc(operationId="createSpearhead")
     def post(self, data):
         """Add a spearhead"""
         _check_slug_free(data["slug"])
@@ -98,6 +100,7 @@ class SpearheadsByIdViews(MethodView):
     @blp.response(200, SpearheadSchema)
     @blp.conditional_read
     @blp.errors(404)
+    @blp.doc(operationId="getSpearhead")
     def get(self, id_or_slug):
         """Get a spearhead by id or slug"""
         return records.read(*lookup(id_or_slug), SpearheadSchema)
@@ -107,6 +110,7 @@ class SpearheadsByIdViews(MethodView):
     @blp.response(200, SpearheadSchema)
     @blp.conditional_write
     @blp.errors(404, 409)
+    @blp.doc(operationId="replaceSpearhead")
     def put(self, data, id_or_slug):
         """Replace a spearhead"""
         spearhead = get_spearhead(id_or_slug)
@@ -118,6 +122,7 @@ class SpearheadsByIdViews(MethodView):
     @blp.response(200, SpearheadSchema)
     @blp.conditional_write
     @blp.errors(404, 409)
+    @blp.doc(operationId="updateSpearhead")
     def patch(self, _patch, id_or_slug):
         """Update a spearhead (JSON merge patch)"""
         spearhead = get_spearhead(id_or_slug)
@@ -128,6 +133,7 @@ class SpearheadsByIdViews(MethodView):
     @blp.response(204)
     @blp.conditional_write
     @blp.errors(404)
+    @blp.doc(operationId="deleteSpearhead")
     def delete(self, id_or_slug):
         """Delete a spearhead (soft: it leaves reads, a tombstone stays for sync)
 
@@ -168,6 +174,7 @@ class SpearheadCompaniesViews(MethodView):
     @blp.alt_response(200, **companies.GEOJSON_RESPONSE)
     @blp.conditional_read
     @blp.errors(404, 406)
+    @blp.doc(operationId="listSpearheadCompanies")
     def get(self, args, id_or_slug):
         """List the companies of a spearhead (the company list's filters apply)"""
         spearhead = get_spearhead(id_or_slug)
@@ -180,6 +187,7 @@ class SpearheadEventsViews(MethodView):
     @blp.response(200, EventSchema(many=True), headers=PAGINATION_HEADERS)
     @blp.conditional_read
     @blp.errors(404)
+    @blp.doc(operationId="listSpearheadEvents")
     def get(self, args, id_or_slug):
         """List the events of a spearhead (the event list's filters apply)"""
         spearhead = get_spearhead(id_or_slug)
@@ -195,6 +203,7 @@ class SpearheadHistoryViews(MethodView):
     @blp.response(200, AuditEntrySchema(many=True), headers=PAGINATION_HEADERS)
     @blp.conditional_read
     @blp.errors(404)
+    @blp.doc(operationId="listSpearheadHistory")
     def get(self, args, id_or_slug):
         """List the changes of a spearhead, newest first"""
         identifies = or_(Spearhead.id == id_or_slug, Spearhead.slug == id_or_slug)

@@ -9,6 +9,7 @@ from api.fields import (
     LocalizedTextSchema,
     LocalizedTitleSchema,
     MunicipalityCode,
+    Pattern,
     References,
     SearchQuery,
     Text,
@@ -18,7 +19,7 @@ from api.pagination import ListArgsSchema, Sort
 from api.resources.schemas import RecordSchema
 from api.smorest import Schema
 
-SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z"
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
 
 class KeyFigureSchema(Schema):
@@ -33,7 +34,7 @@ class SpearheadSchema(RecordSchema):
         required=True,
         validate=[
             ma.validate.Length(min=1, max=100),
-            ma.validate.Regexp(SLUG_PATTERN, error="Lowercase letters, digits and single hyphens, such as wood-bioeconomy."),
+            Pattern(SLUG_PATTERN, error="Lowercase letters, digits and single hyphens, such as wood-bioeconomy."),
         ],
         metadata={"example": "wood-bioeconomy"},
     )
