@@ -7,6 +7,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import Rule
 
 from api.config import Config, UnsafeConfiguration, config_for_environment
+from api.routing import App
 
 
 def create_app(config: type[Config] | None = None) -> Flask:
@@ -14,7 +15,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
     unsafe = getattr(config, "unsafe_settings", lambda _environ: [])(os.environ)
     if unsafe:
         raise UnsafeConfiguration("Refusing to start in production:\n- " + "\n- ".join(unsafe))
-    app = Flask(__name__, instance_relative_config=False)
+    app = App(__name__, instance_relative_config=False)
     app.config.from_object(config)
     if hops := app.config["TRUSTED_PROXIES"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)

@@ -9,6 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from api.jsonio import dumps
+from api.routing import allowed_methods
 
 PROBLEM_MIMETYPE = "application/problem+json"
 log = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ def http_exception_as_problem(error: HTTPException):
     data = getattr(error, "data", None) or {}
     headers = dict(data.get("headers") or {})
     if error.code == 405:
-        headers["Allow"] = ", ".join(sorted(error.valid_methods or ()))
+        headers["Allow"] = ", ".join(sorted(allowed_methods() or error.valid_methods or ()))
     if error.code == 422 and "messages" in data:
         # webargs keys messages by location ("json", "query"); clients need only the field.
         messages = {}

@@ -65,7 +65,7 @@ def test_unknown_route_and_record_are_404_problems(client):
 def test_method_not_allowed_keeps_allow(client):
     answer = client.delete("/api/v1/companies")
     _problem(answer, 405)
-    assert set(answer.headers["Allow"].split(", ")) >= {"GET", "POST"}
+    assert set(answer.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS", "POST"}
 
 
 @pytest.mark.parametrize(
@@ -117,3 +117,23 @@ def test_unexpected_errors_are_500_problems_without_internals(database_url):
 
     body = _problem(app.test_client().get("/boom"), 500)
     assert "secret" not in json.dumps(body)
+
+
+@pytest.mark.parametrize(
+    ("path", "methods"),
+    [
+        ("/api/v1/companies/facets", {"GET", "HEAD", "OPTIONS"}),
+        ("/api/v1/companies/import", {"POST", "OPTIONS"}),
+        ("/api/v1/events/{id}.ics", {"GET", "HEAD", "OPTIONS"}),
+        ("/api/v1/events/{id}", {"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"}),
+        ("/api/v1/companies", {"GET", "HEAD", "OPTIONS", "POST"}),
+    ],
+)
+def test_allow_lists_exactly_the_methods_of_the_resource(client, path, methods):
+    """`/companies/facets` also matches `/companies/<company_id>`, whose methods must not leak onto it."""
+    path = path.format(id="5c1d3a52-7f0e-4b8e-9a51-2020120809a0")
+    options = client.options(path)
+    assert options.status_code == 200 and set(options.headers["Allow"].split(", ")) == methods, options.headers
+    refused = client.open(path, method="POST" if "POST" not in methods else "DELETE")
+    _problem(refused, 405)
+    assert set(refused.headers["Allow"].split(", ")) == methods
