@@ -91,6 +91,15 @@ class Phone(_Normalized):
         )
 
 
+class JsonBoolean(ma.fields.Boolean):
+    """A boolean in a JSON body: `true` or `false` only (marshmallow would also take 0, 1, "yes", …)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 def _with_metadata(kwargs: dict, **metadata) -> dict:
     kwargs["metadata"] = {**metadata, **kwargs.get("metadata", {})}
     return kwargs

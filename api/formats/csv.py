@@ -7,6 +7,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TextIO
 
+import marshmallow as ma
+
 MEDIA_TYPE = "text/csv"
 # Lists (tags, spearheads) share one cell; tags may not contain the separator (see CompanySchema).
 LIST_SEPARATOR = "|"
@@ -15,6 +17,9 @@ LANGUAGES = ("fi", "sv", "en")
 LOCALIZED = ("description",)
 LISTS = frozenset({"tags", "spearheads"})
 DECIMALS = frozenset({"latitude", "longitude"})
+BOOLEANS = frozenset({"growth_seeking", "international"})
+# The words a cell may hold for a boolean (true, yes, 1, …); the JSON schema takes real booleans only.
+_BOOLEAN_TEXT = ma.fields.Boolean()
 # The export's columns, in this order; the import reads the same headers (in any order, any subset
 # that includes business_id), so an exported file imports back unchanged.
 COLUMNS = (
@@ -103,6 +108,11 @@ def _value(column: str, text: str):
         return [item.strip() for item in text.split(LIST_SEPARATOR) if item.strip()]
     if text == "":
         return None
+    if column in BOOLEANS:
+        try:
+            return _BOOLEAN_TEXT.deserialize(text.strip())
+        except ma.ValidationError:
+            return text  # the schema's own message says what is wrong
     if column in DECIMALS and _DECIMAL_COMMA.match(text):
         return text.replace(",", ".")  # Finnish Excel writes decimal commas in semicolon files
     return text

@@ -96,6 +96,18 @@ def _json_rows(source: BinaryIO) -> Iterator[tuple[int, object]]:
         raise UnreadableFile(f"The body is not valid JSON: {error}.") from error
 
 
+def _refusing_nulls(rows: Iterator[tuple[int, object]]) -> Iterator[tuple[int, object]]:
+    """JSON rows are merge patches (CompanyPatch): a null clears a nullable field and is refused elsewhere.
+
+    Without this, a null would drop the key from the merged row and the field would take its default
+    (`"status": null` would publish a draft). A CSV's empty cell is not a null and still clears.
+    """
+    not_nullable = [name for name, field in CompanySchema().load_fields.items() if not field.allow_none]
+    for number, row in rows:
+        nulls = [name for name in not_nullable if isinstance(row, dict) and name in row and row[name] is None]
+        yield number, csv_format.RowProblem(nulls[0], ma.fields.Field.default_error_messages["null"]) if nulls else row
+
+
 def _chunks(rows: Iterable, size: int) -> Iterator[list]:
     iterator = iter(rows)
     while chunk := list(islice(iterator, size)):
@@ -254,7 +266,7 @@ class _Pass:
 def _read_pass(source: BinaryIO, kind: str, write: bool, report: Callable[[], None]) -> Summary:
     source.seek(0)
     state = _Pass(write)
-    rows = _csv_rows(source) if kind == "csv" else _json_rows(source)
+    rows = _csv_rows(source) if kind == "csv" else _refusing_nulls(_json_rows(source))
     try:
         state.run(rows, report)
     except csv_format.HeaderError as error:

@@ -14,6 +14,7 @@ from api.fields import (
     Coordinates,
     Email,
     IndustryCode,
+    JsonBoolean,
     LocalizedColumns,
     LocalizedTextSchema,
     MunicipalityCode,
@@ -88,8 +89,8 @@ class CompanySchema(RecordSchema):
         validate=ma.validate.Length(max=MAX_TAGS),
         metadata={"example": ["saha", "vienti"]},
     )
-    growth_seeking = ma.fields.Boolean(load_default=False)
-    international = ma.fields.Boolean(load_default=False)
+    growth_seeking = JsonBoolean(load_default=False)
+    international = JsonBoolean(load_default=False)
     spearheads = References("id", load_default=list, validate=ma.validate.Length(max=100))
     ended_on = ma.fields.Date(
         load_default=None,

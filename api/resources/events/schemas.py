@@ -5,6 +5,7 @@ import marshmallow as ma
 from api.auth import sees_private_fields
 from api.fields import (
     HelsinkiDateTime,
+    JsonBoolean,
     Localized,
     LocalizedColumns,
     LocalizedNameSchema,
@@ -38,7 +39,7 @@ class EventSchema(RecordSchema):
         metadata={"description": "RFC 3339; without an offset it is Helsinki local time.", "example": "2020-12-08T09:00:00+02:00"},
     )
     end_time = HelsinkiDateTime(required=True, metadata={"description": "After start_time.", "example": "2020-12-08T12:00:00+02:00"})
-    is_online = ma.fields.Boolean(load_default=False)
+    is_online = JsonBoolean(load_default=False)
     location_name = Text(max_length=200, load_default=None, allow_none=True)
     street_address = Text(max_length=200, load_default=None, allow_none=True)
     municipalities = References("code", load_default=list, validate=ma.validate.Length(max=100), metadata={"example": ["226"]})
