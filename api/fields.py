@@ -207,6 +207,16 @@ class References(ma.fields.List):
 
 
 SEARCH_LENGTH = 200
+MAX_REPEATS = 100
+
+
+def Repeatable(field: ma.fields.Field, description: str, **kwargs) -> ma.fields.List:
+    """A list filter that names values: `?municipality=226&municipality=931` means any of them."""
+    return ma.fields.List(
+        field,
+        validate=ma.validate.Length(max=MAX_REPEATS),
+        **_with_metadata(kwargs, description=f"{description} Repeatable: any of the values (at most {MAX_REPEATS})."),
+    )
 
 
 def SearchQuery(searched: str, **kwargs) -> Text:

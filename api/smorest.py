@@ -99,6 +99,25 @@ class Parser(FlaskParser):
     def _raw_load_json(self, req):
         return req.get_json()
 
+    def load_querystring(self, req, schema):
+        """Query values as the schema takes them; nothing silently dropped.
+
+        Webargs keeps the first of a repeated parameter unless its field is a list, and an empty value
+        would filter for nothing: both are refused by name.
+        """
+        arguments = super().load_querystring(req, schema)
+        known = {field.data_key or name for name, field in schema.fields.items()}
+        errors = {}
+        for name in known & set(req.args):
+            values = req.args.getlist(name)
+            if len(values) > 1 and name not in arguments.multiple_keys:
+                errors[name] = ["Give this parameter once; it cannot be repeated."]
+            elif any(not value.strip() for value in values):
+                errors[name] = ["Give a value, or leave the parameter out."]
+        if errors:
+            raise ma.ValidationError(errors)
+        return arguments
+
 
 IF_MATCH = {
     "in": "header",

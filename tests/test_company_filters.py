@@ -187,6 +187,10 @@ def test_geojson_feature_without_coordinates_has_null_geometry(client, ids):
     assert [f["geometry"] for f in collection["features"]] == [None]
 
 
+def section(company) -> str:
+    return industry(company["industry_code"]).section
+
+
 def test_facets_count_under_the_filters(client, ids):
     def facet_counts(predicate):
         counts = {"municipality": {}, "industry_section": {}, "spearhead": {}, "size_class": {}}
@@ -206,7 +210,17 @@ def test_facets_count_under_the_filters(client, ids):
     assert everything.status_code == 200
     assert everything.get_json() == facet_counts(lambda c: True)
     filtered = client.get("/api/v1/companies/facets?growth_seeking=true&municipality=226&municipality=601")
-    assert filtered.get_json() == facet_counts(lambda c: c["growth_seeking"] and c["municipality"] in ("226", "601"))
+    in_226_or_601 = facet_counts(lambda c: c["growth_seeking"] and c["municipality"] in ("226", "601"))
+    # Each facet ignores its own field's filter: the municipality menu still counts every municipality.
+    assert filtered.get_json() == {**in_226_or_601, "municipality": facet_counts(lambda c: c["growth_seeking"])["municipality"]}
+    by_section = client.get("/api/v1/companies/facets?industry_section=C&size_class=0-4&size_class=5-9").get_json()
+    assert by_section == {
+        "municipality": facet_counts(lambda c: section(c) == "C" and c["size_class"] in ("0-4", "5-9"))["municipality"],
+        "industry_section": facet_counts(lambda c: c["size_class"] in ("0-4", "5-9"))["industry_section"],
+        "spearhead": facet_counts(lambda c: section(c) == "C" and c["size_class"] in ("0-4", "5-9"))["spearhead"],
+        "size_class": facet_counts(lambda c: section(c) == "C")["size_class"],
+    }
+    assert len(by_section["industry_section"]) > 1 and len(by_section["size_class"]) > 2
     assert client.get("/api/v1/companies/facets", headers={"If-None-Match": everything.headers["ETag"]}).status_code == 304
     assert client.get("/api/v1/companies/facets?page=2").status_code == 422
     sections = client.get("/api/v1/industry-sections").get_json()["sections"]
@@ -218,3 +232,37 @@ def test_facets_path_is_not_a_company_id(client):
     assert client.get("/api/v1/companies/facets").get_json() == {
         "municipality": {}, "industry_section": {}, "spearhead": {}, "size_class": {}
     }
+
+
+def test_value_filters_are_repeatable_and_mean_any_of(client, ids):
+    def listed(query: str) -> set[str]:
+        return names(client.get(f"/api/v1/companies?page_size=100&{query}"))
+
+    wood_or_food = expected(lambda c: c["industry_code"][:2] in ("10", "16"))
+    assert listed("industry=10&industry=16") == listed("industry=16&industry=10") == wood_or_food
+    assert len(wood_or_food) == 13
+    assert listed("size_class=0-4&size_class=50-99") == expected(lambda c: c["size_class"] in ("0-4", "50-99"))
+    assert listed("tag=saha&tag=mökki") == expected(lambda c: {"saha", "mökki"} & set(c["tags"]))
+    assert listed("spearhead=food-agriculture&spearhead=investment-logistics") == expected(
+        lambda c: {"food-agriculture", "investment-logistics"} & set(c["spearheads"])
+    )
+    first, second = fixture_companies.companies()[:2]
+    assert listed(f"business_id={first['business_id']}&business_id={second['business_id']}") == {first["name"], second["name"]}
+    assert listed("industry_section=C") == expected(lambda c: section(c) == "C")
+    assert listed("industry_section=A&industry_section=I") == expected(lambda c: section(c) in ("A", "I")) != set()
+    exported = client.get("/api/v1/companies.csv?industry_section=A&industry_section=I").get_data(as_text=True)
+    assert len(exported.strip().splitlines()) - 1 == len(expected(lambda c: section(c) in ("A", "I")))
+    assert client.get("/api/v1/companies?industry_section=Q9").status_code == 422
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["q=saha&q=puu", "bbox=24,62,25,63&bbox=24,62,25,64", "near=62.8,24.8&near=62.9,24.8", "page=1&page=2",
+     "page_size=5&page_size=5", "growth_seeking=true&growth_seeking=false", "sort=name&sort=-name",
+     "updated_since=2020-01-01T00:00:00Z&updated_since=2021-01-01T00:00:00Z", "include_deleted=true&include_deleted=false"],
+)
+def test_a_filter_that_cannot_be_repeated_is_a_422(client, query):
+    answer = client.get(f"/api/v1/companies?{query}")
+    assert answer.status_code == 422 and answer.content_type == "application/problem+json"
+    name = query.split("=")[0]
+    assert answer.get_json()["errors"] == {name: ["Give this parameter once; it cannot be repeated."]}

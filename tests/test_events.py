@@ -90,6 +90,13 @@ def test_spearhead_and_municipality_filters(client):
     assert [e["id"] for e in client.get("/api/v1/events?municipality=226").get_json()] == [linked["id"]]
     assert [e["id"] for e in client.get(f"/api/v1/events?spearhead={spearhead['slug']}").get_json()] == [linked["id"]]
     assert [e["id"] for e in client.get(f"/api/v1/spearheads/{spearhead['slug']}/events").get_json()] == [linked["id"]]
+    other = client.post("/api/v1/spearheads", json=payloads.spearhead("food")).get_json()
+    cancelled = client.post("/api/v1/events", json=payloads.event(spearheads=[other["id"]], event_status="cancelled")).get_json()
+    both = client.get(f"/api/v1/events?spearhead={other['slug']}&spearhead={spearhead['id']}").get_json()
+    assert {e["id"] for e in both} == {linked["id"], cancelled["id"]}
+    statuses = client.get("/api/v1/events?event_status=cancelled&event_status=postponed").get_json()
+    assert [e["id"] for e in statuses] == [cancelled["id"]]
+    assert client.get("/api/v1/events?is_online=true&is_online=false").status_code == 422
 
 
 def test_event_times_outside_the_supported_years_are_refused(client):

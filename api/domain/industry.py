@@ -54,3 +54,8 @@ def industry(code: str) -> Industry:
 
 def sections() -> dict[str, Industry]:
     return {code: entry for code, entry in _classification().items() if entry.level == "section"}
+
+
+def divisions(section: str) -> list[str]:
+    """The two-digit divisions of a section letter (C: 10 to 33)."""
+    return [code for code, entry in _classification().items() if entry.level == "division" and entry.section == section]

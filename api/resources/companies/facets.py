@@ -1,6 +1,7 @@
 """Counts of the companies a list query matches, per value of the fields the frontend's filter menus offer."""
 
 from collections import Counter
+from collections.abc import Callable
 
 from flask import request
 from sqlalchemy import Select, func
@@ -20,11 +21,15 @@ def _grouped(matching: Select, key) -> dict:
     return dict(db.session.execute(query).all())
 
 
-def count(matching: Select) -> dict[str, dict[str, int]]:
+def _sections(matching: Select) -> dict[str, int]:
     sections: Counter = Counter()
     division = func.substr(Company.industry_code, 1, 2)
     for code, number in _grouped(matching, division).items():
         sections[industry(code).section] += number
+    return dict(sorted(sections.items()))
+
+
+def _spearheads(matching: Select) -> dict[str, int]:
     # Each (company, spearhead) link appears once, so joining the links counts every company once per slug.
     linked = records.visible(
         matching.join(company_spearheads, company_spearheads.c.company_id == Company.id).join(
@@ -32,16 +37,25 @@ def count(matching: Select) -> dict[str, dict[str, int]]:
         ),
         Spearhead,
     ).where(Spearhead.deleted_at.is_(None))
-    return {
-        "municipality": _grouped(matching, Company.municipality),
-        "industry_section": dict(sorted(sections.items())),
-        "spearhead": _grouped(linked, Spearhead.slug),
-        "size_class": _grouped(matching, Company.size_class),
-    }
+    return _grouped(linked, Spearhead.slug)
 
 
-def answer(matching: Select):
-    facets = count(matching)
+COUNTERS: dict[str, Callable[[Select], dict]] = {
+    "municipality": lambda matching: _grouped(matching, Company.municipality),
+    "industry_section": _sections,
+    "spearhead": _spearheads,
+    "size_class": lambda matching: _grouped(matching, Company.size_class),
+}
+
+
+def count(matching: Callable[[dict], Select], args: dict) -> dict[str, dict[str, int]]:
+    """Each facet counts under every filter but its own field's, so a menu shows what another choice would give."""
+    return {name: counter(matching({key: value for key, value in args.items() if key != name})) for name, counter in COUNTERS.items()}
+
+
+def answer(matching: Callable[[dict], Select], args: dict):
+    """The facets of the companies that `matching(args)` selects."""
+    facets = count(matching, args)
     etag = make_etag(request.full_path, view_name(), sorted((name, sorted(values.items())) for name, values in facets.items()))
     answer_304_if_fresh(etag)
     return facets, 200, {"ETag": f'"{etag}"'}

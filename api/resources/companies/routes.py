@@ -7,7 +7,7 @@ from flask.views import MethodView
 from sqlalchemy import ColumnElement, and_, func, or_, select
 
 from api import geo, search
-from api.domain.industry import CODE_SET
+from api.domain.industry import CODE_SET, divisions
 from api.extensions import db
 from api.formats import geojson, jsonld
 from api.models import Company, Municipality, Spearhead
@@ -56,11 +56,11 @@ def has_tag(tag: str) -> ColumnElement[bool]:
     return and_(written, exact)
 
 
-def in_spearhead(id_or_slug: str) -> ColumnElement[bool]:
+def in_spearhead(ids_or_slugs: list[str]) -> ColumnElement[bool]:
     linked = (
         select(company_spearheads.c.company_id)
         .join(Spearhead, Spearhead.id == company_spearheads.c.spearhead_id)
-        .where(or_(Spearhead.id == id_or_slug, Spearhead.slug == id_or_slug))
+        .where(or_(Spearhead.id.in_(ids_or_slugs), Spearhead.slug.in_(ids_or_slugs)))
     )
     return Company.id.in_(linked)
 
@@ -68,6 +68,10 @@ def in_spearhead(id_or_slug: str) -> ColumnElement[bool]:
 def industry_prefix(prefix: str) -> ColumnElement[bool]:
     """`16` matches 16, 161, 16100…: a range over the digit-only codes, so the index serves it."""
     return Company.industry_code.between(prefix, prefix + "9" * (5 - len(prefix)))
+
+
+def in_industry_section(letters: list[str]) -> ColumnElement[bool]:
+    return or_(*(industry_prefix(division) for letter in letters for division in divisions(letter)))
 
 
 def origin_and_radius(args: dict) -> tuple[geo.Point, float] | None:
@@ -92,12 +96,17 @@ def filtered(args: dict):
     if "municipality" in args:
         query = query.where(Company.municipality.in_(args["municipality"]))
     if "industry" in args:
-        query = query.where(industry_prefix(args["industry"]))
+        query = query.where(or_(*(industry_prefix(prefix) for prefix in args["industry"])))
+    if "industry_section" in args:
+        query = query.where(in_industry_section(args["industry_section"]))
     if "spearhead" in args:
         query = query.where(in_spearhead(args["spearhead"]))
     if "tag" in args:
-        query = query.where(has_tag(args["tag"]))
-    for name in ("size_class", "growth_seeking", "international", "business_id", "status"):
+        query = query.where(or_(*(has_tag(tag) for tag in args["tag"])))
+    for name in ("size_class", "business_id", "status"):
+        if name in args:
+            query = query.where(getattr(Company, name).in_(args[name]))
+    for name in ("growth_seeking", "international"):
         if name in args:
             query = query.where(getattr(Company, name) == args[name])
     if "bbox" in args:
@@ -176,7 +185,7 @@ class CompanyFacetsViews(MethodView):
     @blp.doc(operationId="getCompanyFacets")
     def get(self, args):
         """Count the matching companies per municipality, industry section, spearhead and size class"""
-        return facets.answer(filtered({**args, "include_deleted": False}))
+        return facets.answer(lambda facet_args: filtered({**facet_args, "include_deleted": False}), args)
 
 
 @blp.route("/<company_id>")

@@ -6,7 +6,7 @@ import marshmallow as ma
 from flask import g
 
 from api import geo
-from api.domain.industry import industry
+from api.domain.industry import industry, sections
 from api.domain.size_class import SIZE_CLASSES
 from api.fields import (
     BoundingBox,
@@ -23,11 +23,13 @@ from api.fields import (
     Phone,
     PostalCode,
     References,
+    Repeatable,
     SearchQuery,
     Text,
     Url,
 )
 from api.formats.csv import LIST_SEPARATOR
+from api.models.base import STATUSES
 from api.pagination import ListArgsSchema, Sort
 from api.resources.schemas import RecordSchema
 from api.smorest import Schema
@@ -136,18 +138,22 @@ class CompanySchema(RecordSchema):
 
 class CompanyQueryArgsSchema(ListArgsSchema):
     q = SearchQuery("the name, description (every language), tags, industry label and post office")
-    municipality = ma.fields.List(MunicipalityCode(), metadata={"description": "Repeatable; any of these codes."})
-    industry = ma.fields.String(
-        validate=Pattern(r"^\d{1,5}$", error="A TOL code prefix is 1 to 5 digits."),
-        metadata={"description": "TOL 2008 code prefix: 16 matches 16100.", "example": "16"},
+    municipality = Repeatable(MunicipalityCode(), "Municipality code.")
+    industry = Repeatable(
+        ma.fields.String(validate=Pattern(r"^\d{1,5}$", error="A TOL code prefix is 1 to 5 digits."), metadata={"example": "16"}),
+        "TOL 2008 code prefix: 16 matches 16100.",
     )
-    spearhead = Text(max_length=100, metadata={"description": "Spearhead id or slug.", "example": "wood-bioeconomy"})
-    tag = Text(max_length=TAG_LENGTH, metadata={"description": "Exact tag.", "example": "vienti"})
-    size_class = ma.fields.String(validate=ma.validate.OneOf(SIZE_CLASSES), metadata={"example": "10-19"})
+    industry_section = Repeatable(
+        ma.fields.String(validate=ma.validate.OneOf(sorted(sections())), metadata={"example": "C"}),
+        "TOL 2008 section letter (A–U), as counted by the facets.",
+    )
+    spearhead = Repeatable(Text(max_length=100, min_length=1, metadata={"example": "wood-bioeconomy"}), "Spearhead id or slug.")
+    tag = Repeatable(Tag(metadata={"example": "vienti"}), "Tag, whatever its case and Unicode composition.")
+    size_class = Repeatable(ma.fields.String(validate=ma.validate.OneOf(SIZE_CLASSES), metadata={"example": "10-19"}), "Size class.")
     growth_seeking = ma.fields.Boolean(metadata={"example": True})
     international = ma.fields.Boolean(metadata={"description": "Exports or works abroad.", "example": True})
-    business_id = BusinessId(metadata={"description": "Exact Business ID."})
-    status = ma.fields.String(validate=ma.validate.OneOf(("draft", "published")))
+    business_id = Repeatable(BusinessId(), "Business ID.")
+    status = Repeatable(ma.fields.String(validate=ma.validate.OneOf(STATUSES)), "Status (readers without drafts see published only).")
     bbox = BoundingBox(metadata={"description": "Companies inside minLon,minLat,maxLon,maxLat (WGS 84)."})
     near = Coordinates(
         metadata={"description": "lat,lon: companies within `radius_km` of this point, each with its `distance_km`."}

@@ -34,11 +34,11 @@ def get_event(event_id: str) -> Event:
     return records.get_or_404(*lookup(event_id))
 
 
-def in_spearhead(id_or_slug: str):
+def in_spearhead(ids_or_slugs: list[str]):
     linked = (
         select(event_spearheads.c.event_id)
         .join(Spearhead, Spearhead.id == event_spearheads.c.spearhead_id)
-        .where(or_(Spearhead.id == id_or_slug, Spearhead.slug == id_or_slug))
+        .where(or_(Spearhead.id.in_(ids_or_slugs), Spearhead.slug.in_(ids_or_slugs)))
     )
     return Event.id.in_(linked)
 
@@ -72,9 +72,11 @@ def filtered(args: dict):
         )
     if "spearhead" in args:
         query = query.where(in_spearhead(args["spearhead"]))
-    for name in ("is_online", "event_status", "status"):
+    for name in ("event_status", "status"):
         if name in args:
-            query = query.where(getattr(Event, name) == args[name])
+            query = query.where(getattr(Event, name).in_(args[name]))
+    if "is_online" in args:
+        query = query.where(Event.is_online == args["is_online"])
     return query
 
 

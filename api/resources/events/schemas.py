@@ -14,10 +14,12 @@ from api.fields import (
     MunicipalityCode,
     Name,
     References,
+    Repeatable,
     SearchQuery,
     Text,
     Url,
 )
+from api.models.base import STATUSES
 from api.pagination import ListArgsSchema, Sort
 from api.resources.schemas import ContactSchema, RecordSchema
 from api.smorest import Schema
@@ -77,9 +79,9 @@ class EventQueryArgsSchema(ListArgsSchema):
     registration_open = ma.fields.Boolean(
         metadata={"description": "true: the registration deadline (or, without one, the start) is still ahead."}
     )
-    municipality = ma.fields.List(MunicipalityCode(), metadata={"description": "Repeatable; any of these codes."})
-    spearhead = Text(max_length=100, metadata={"description": "Spearhead id or slug."})
+    municipality = Repeatable(MunicipalityCode(), "Municipality code.")
+    spearhead = Repeatable(Text(max_length=100, min_length=1, metadata={"example": "wood-bioeconomy"}), "Spearhead id or slug.")
     is_online = ma.fields.Boolean()
-    event_status = ma.fields.String(validate=ma.validate.OneOf(EVENT_STATUSES))
-    status = ma.fields.String(validate=ma.validate.OneOf(("draft", "published")))
+    event_status = Repeatable(ma.fields.String(validate=ma.validate.OneOf(EVENT_STATUSES)), "Event status.")
+    status = Repeatable(ma.fields.String(validate=ma.validate.OneOf(STATUSES)), "Status (readers without drafts see published only).")
     sort = Sort(("start_time", "end_time", "registration_deadline", "created_at", "updated_at"))

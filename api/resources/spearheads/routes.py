@@ -12,11 +12,16 @@ from api.models.associations import spearhead_municipalities
 from api.pagination import PAGINATION_HEADERS, PageArgsSchema, SortKey
 from api.resources import records
 from api.resources.companies import routes as companies
-from api.resources.companies.schemas import CompanyQueryArgsSchema, CompanySchema
+from api.resources.companies.schemas import CompanySchema
 from api.resources.events import routes as events
-from api.resources.events.schemas import EventQueryArgsSchema, EventSchema
+from api.resources.events.schemas import EventSchema
 from api.resources.history import AuditEntrySchema, read_history
-from api.resources.spearheads.schemas import SpearheadQueryArgsSchema, SpearheadSchema
+from api.resources.spearheads.schemas import (
+    SpearheadCompaniesArgsSchema,
+    SpearheadEventsArgsSchema,
+    SpearheadQueryArgsSchema,
+    SpearheadSchema,
+)
 from api.smorest import Blueprint
 
 blp = Blueprint(
@@ -58,7 +63,7 @@ def filtered(args: dict):
         )
         query = query.where(Spearhead.id.in_(linked))
     if "status" in args:
-        query = query.where(Spearhead.status == args["status"])
+        query = query.where(Spearhead.status.in_(args["status"]))
     return query
 
 
@@ -169,7 +174,7 @@ def _update(spearhead: Spearhead, data: dict) -> Spearhead:
 
 @blp.route("/<id_or_slug>/companies")
 class SpearheadCompaniesViews(MethodView):
-    @blp.arguments(CompanyQueryArgsSchema, location="query")
+    @blp.arguments(SpearheadCompaniesArgsSchema, location="query")
     @blp.response(200, CompanySchema(many=True), headers=PAGINATION_HEADERS)
     @blp.alt_response(200, **companies.GEOJSON_RESPONSE)
     @blp.conditional_read
@@ -178,12 +183,12 @@ class SpearheadCompaniesViews(MethodView):
     def get(self, args, id_or_slug):
         """List the companies of a spearhead (the company list's filters apply)"""
         spearhead = get_spearhead(id_or_slug)
-        return companies.list_answer(args, lambda: companies.filtered({**args, "spearhead": spearhead.id}))
+        return companies.list_answer(args, lambda: companies.filtered({**args, "spearhead": [spearhead.id]}))
 
 
 @blp.route("/<id_or_slug>/events")
 class SpearheadEventsViews(MethodView):
-    @blp.arguments(EventQueryArgsSchema, location="query")
+    @blp.arguments(SpearheadEventsArgsSchema, location="query")
     @blp.response(200, EventSchema(many=True), headers=PAGINATION_HEADERS)
     @blp.conditional_read
     @blp.errors(404)
@@ -192,7 +197,7 @@ class SpearheadEventsViews(MethodView):
         """List the events of a spearhead (the event list's filters apply)"""
         spearhead = get_spearhead(id_or_slug)
         return records.read_page(
-            Event, args, EventSchema, lambda: events.filtered({**args, "spearhead": spearhead.id}), uses_clock=events.uses_clock(args)
+            Event, args, EventSchema, lambda: events.filtered({**args, "spearhead": [spearhead.id]}), uses_clock=events.uses_clock(args)
         )
 
 

@@ -11,11 +11,15 @@ from api.fields import (
     MunicipalityCode,
     Pattern,
     References,
+    Repeatable,
     SearchQuery,
     Text,
     Url,
 )
+from api.models.base import STATUSES
 from api.pagination import ListArgsSchema, Sort
+from api.resources.companies.schemas import CompanyQueryArgsSchema
+from api.resources.events.schemas import EventQueryArgsSchema
 from api.resources.schemas import RecordSchema
 from api.smorest import Schema
 
@@ -50,7 +54,21 @@ class SpearheadSchema(RecordSchema):
 
 
 class SpearheadQueryArgsSchema(ListArgsSchema):
-    municipality = ma.fields.List(MunicipalityCode(), metadata={"description": "Repeatable; any of these codes."})
-    status = ma.fields.String(validate=ma.validate.OneOf(("draft", "published")))
+    municipality = Repeatable(MunicipalityCode(), "Municipality code.")
+    status = Repeatable(ma.fields.String(validate=ma.validate.OneOf(STATUSES)), "Status (readers without drafts see published only).")
     q = SearchQuery("the title, summary and description (every language)")
     sort = Sort(("priority", "slug", "created_at", "updated_at"))
+
+
+class SpearheadCompaniesArgsSchema(CompanyQueryArgsSchema):
+    """The company list's arguments; the spearhead is the path's."""
+
+    class Meta(CompanyQueryArgsSchema.Meta):
+        exclude = ("spearhead",)
+
+
+class SpearheadEventsArgsSchema(EventQueryArgsSchema):
+    """The event list's arguments; the spearhead is the path's."""
+
+    class Meta(EventQueryArgsSchema.Meta):
+        exclude = ("spearhead",)
