@@ -1,6 +1,7 @@
 """Marshmallow fields for the directory's value types; each delegates its rule to api.domain."""
 
-from datetime import datetime
+import re
+from datetime import date, datetime, time, timedelta
 
 import marshmallow as ma
 
@@ -148,6 +149,42 @@ class HelsinkiDateTime(ma.fields.DateTime):
         return None if value is None else to_helsinki(value).isoformat()
 
 
+# An unencoded `+` in a URL arrives as a space (`…T09:00:00 02:00`).
+_UNENCODED_PLUS = re.compile(r"(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}:?\d{2})$")
+QUERY_TIME_PATTERN = r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+ -]\d{2}:?\d{2})?)?$"
+
+
+class QueryTime(ma.fields.String):
+    """A time in a query string, read as a body's times are: RFC 3339, or Helsinki time without an offset.
+
+    A date alone is a Helsinki day: its start, or for `day_end` its end (the next day's start). A `+`
+    pasted unencoded (a space once decoded) is read as `+`. Times that do not fit in a year 1–9999
+    timestamp once in UTC are refused.
+    """
+
+    def __init__(self, *, day_end: bool = False, **kwargs):
+        self.day_end = day_end
+        day = "the end of that day" if day_end else "its start"
+        description = f"RFC 3339 (`2020-12-08T09:00:00+02:00`); without an offset, or a date alone ({day}), Helsinki time."
+        super().__init__(**_with_metadata(kwargs, description=description, pattern=QUERY_TIME_PATTERN, example="2020-12-01"))
+
+    def _deserialize(self, value, attr, data, **kwargs) -> datetime:
+        text = _UNENCODED_PLUS.sub(r"\1+\2", super()._deserialize(value, attr, data, **kwargs).strip())
+        try:
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+                moment = datetime.combine(date.fromisoformat(text), time()) + (timedelta(days=1) if self.day_end else timedelta())
+            else:
+                moment = datetime.fromisoformat(text)
+        except (ValueError, OverflowError):
+            raise ma.ValidationError("Not a time: give RFC 3339 (2020-12-08T09:00:00+02:00) or a date (2020-12-08).") from None
+        try:
+            return to_utc(moment)
+        except AmbiguousLocalTime as error:
+            raise ma.ValidationError(str(error)) from error
+        except OverflowError:
+            raise ma.ValidationError("The time is out of range (years 1 to 9999 in UTC).") from None
+
+
 def _localized_schema(class_name: str, max_length: int, fi_required: bool) -> type[ma.Schema]:
     def text(required: bool):
         return Text(max_length=max_length, min_length=1, required=required, allow_none=not required)
@@ -255,13 +292,15 @@ class BoundingBox(_NumberList):
     parts = (("minLon", 180), ("minLat", 90), ("maxLon", 180), ("maxLat", 90))
 
     def __init__(self, **kwargs):
-        description = "minLon,minLat,maxLon,maxLat (WGS 84, as in RFC 7946); minLon > maxLon crosses the antimeridian."
+        description = "minLon,minLat,maxLon,maxLat (WGS 84, as in RFC 7946): the south-west corner, then the north-east one."
         super().__init__(**_with_metadata(kwargs, description=description, example="24.5,62.7,25.2,63.1"))
 
     @staticmethod
     def build(min_lon, min_lat, max_lon, max_lat) -> Box:
         if min_lat > max_lat:
             raise ma.ValidationError("minLat must not be above maxLat.")
+        if min_lon > max_lon:
+            raise ma.ValidationError("minLon must not be east of maxLon: give the south-west corner first.")
         return Box(min_lon, min_lat, max_lon, max_lat)
 
 

@@ -11,6 +11,7 @@ from flask import request, url_for
 from sqlalchemy import Select, func, select
 
 from api.extensions import db
+from api.fields import QueryTime
 from api.smorest import Schema
 
 DEFAULT_PAGE_SIZE = 20
@@ -58,10 +59,12 @@ class PageArgsSchema(Schema):
 
 
 class ListArgsSchema(PageArgsSchema):
-    updated_since = ma.fields.AwareDateTime(
+    updated_since = QueryTime(
         metadata={
             "description": "RFC 3339; only records with `updated_at` at or after it (inclusive). "
-            "Sync loop: keep the largest `updated_at` seen, ask again from it, drop duplicates by id."
+            "Sync loop: keep the largest `updated_at` seen, ask again from it, drop duplicates by id. "
+            "Without an offset, or a date alone, it is Helsinki time.",
+            "example": "2020-12-01T09:00:00.123456+00:00",
         }
     )
     include_deleted = ma.fields.Boolean(
@@ -100,20 +103,23 @@ class Page:
     def total_pages(self) -> int:
         return math.ceil(self.total / self.page_size)
 
+    @property
+    def last_page(self) -> int:
+        """An empty list still has its (empty) first page."""
+        return max(self.total_pages, 1)
+
     def metadata(self) -> dict:
-        meta = {"total": self.total, "total_pages": self.total_pages}
-        if self.total:
-            meta.update(first_page=1, last_page=self.total_pages, page=self.page)
-            if self.page > 1:
-                meta["previous_page"] = min(self.page - 1, self.total_pages)
-            if self.page < self.total_pages:
-                meta["next_page"] = self.page + 1
+        meta = {"total": self.total, "total_pages": self.total_pages, "first_page": 1, "last_page": self.last_page, "page": self.page}
+        if self.page > 1:
+            meta["previous_page"] = min(self.page - 1, self.last_page)
+        if self.page < self.total_pages:
+            meta["next_page"] = self.page + 1
         return meta
 
     def links(self) -> str:
-        targets = {"first": 1, "last": max(self.total_pages, 1)}
+        targets = {"first": 1, "last": self.last_page}
         if self.page > 1:
-            targets["prev"] = min(self.page - 1, max(self.total_pages, 1))
+            targets["prev"] = min(self.page - 1, self.last_page)
         if self.page < self.total_pages:
             targets["next"] = self.page + 1
         args = request.args.to_dict(flat=False)

@@ -118,6 +118,7 @@ def test_growth_seeking_wood_companies_near_karstula_that_export(client, ids):
         ("bbox=1,2,3", "bbox"),
         ("bbox=a,b,c,d", "bbox"),
         ("bbox=24,63,25,62", "bbox"),
+        ("bbox=25,62,24,63", "bbox"),
         ("bbox=24,62,190,63", "bbox"),
         ("bbox=nan,62,25,63", "bbox"),
         ("near=62.8", "near"),

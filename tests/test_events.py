@@ -1,5 +1,7 @@
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from tests import payloads
 
 
@@ -103,3 +105,47 @@ def test_event_times_outside_the_supported_years_are_refused(client):
     # Before 1921 Helsinki kept local mean time, an offset RFC 3339 cannot write.
     answer = client.post("/api/v1/events", json=payloads.event(start_time="0067-07-21T11:44:39-06:29"))
     assert answer.status_code == 422 and "start_time" in answer.get_json()["errors"]
+
+
+def test_query_times_read_as_body_times(client):
+    """A date or a time without offset is Helsinki time; a `+` pasted unencoded arrives as a space."""
+    workshop = client.post("/api/v1/events", json=payloads.event()).get_json()  # 2020-12-08 09:00–12:00 +02:00
+
+    def found(query: str) -> bool:
+        answer = client.get(f"/api/v1/events?{query}")
+        assert answer.status_code == 200, (query, answer.get_json())
+        return [e["id"] for e in answer.get_json()] == [workshop["id"]]
+
+    assert found("start=2020-12-08") and found("end=2020-12-08") and found("start=2020-12-08&end=2020-12-08")
+    assert not found("start=2020-12-09") and not found("end=2020-12-07")
+    # 12:00 Helsinki is 10:00 UTC: without an offset the end of the workshop is still ahead at 11:30.
+    assert found("start=2020-12-08T11:30:00") and not found("start=2020-12-08T12:30:00")
+    assert found("start=2020-12-08T11:30:00 02:00") and not found("start=2020-12-08T12:30:00 02:00")
+    updated_at = workshop["updated_at"]
+    assert found(f"updated_since={updated_at.replace('+', ' ')}")
+    assert found(f"updated_since={updated_at.replace('+', '%2B')}")
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("updated_since=0001-01-01T00:00:00%2B14:00", "updated_since"),
+        ("start=0001-01-01T00:00:00%2B01:00", "start"),
+        ("end=9999-12-31T23:59:59-14:00", "end"),
+        ("start=2020-12-10&end=2020-12-08", "end"),
+        ("start=2020-12-08T12:00:00Z&end=2020-12-08T11:00:00Z", "end"),
+        ("start=2020-02-30", "start"),
+        ("start=2021-03-28T03:30:00", "start"),
+    ],
+)
+def test_bad_query_times_are_422(client, query, field):
+    answer = client.get(f"/api/v1/events?{query}")
+    assert answer.status_code == 422 and field in answer.get_json()["errors"], answer.get_json()
+    assert client.get(f"/api/v1/events.ics?{query}").status_code == 422
+
+
+def test_events_have_no_geojson(client):
+    client.post("/api/v1/events", json=payloads.event())
+    answer = client.get("/api/v1/events", headers={"Accept": "application/geo+json"})
+    assert answer.status_code == 406 and answer.content_type == "application/problem+json"
+    assert client.get("/api/v1/events", headers={"Accept": "application/geo+json, application/json;q=0.5"}).status_code == 200

@@ -41,6 +41,15 @@ def test_page_past_the_end_is_empty(client):
     _spearheads(client, 2)
     answer = client.get("/api/v1/spearheads?page=9")
     assert answer.status_code == 200 and answer.get_json() == []
+    assert json.loads(answer.headers["X-Pagination"]) == {
+        "total": 2, "total_pages": 1, "first_page": 1, "last_page": 1, "page": 9, "previous_page": 1,
+    }
+
+
+def test_an_empty_list_still_names_its_pages(client):
+    answer = client.get("/api/v1/spearheads")
+    assert answer.status_code == 200 and answer.get_json() == []
+    assert json.loads(answer.headers["X-Pagination"]) == {"total": 0, "total_pages": 0, "first_page": 1, "last_page": 1, "page": 1}
 
 
 @pytest.mark.parametrize("query", ["page_size=101", "page_size=0", "page=0", "page=1000001", "page=x", "sort=nope", "include_deleted=perhaps", "updated_since=yesterday", "unknown=1"])

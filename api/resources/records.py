@@ -17,6 +17,7 @@ from api.conditional import answer_304_if_fresh, make_etag, require_if_match
 from api.database import serialize_writes
 from api.extensions import db
 from api.models.base import utcnow
+from api.negotiation import preferred
 from api.pagination import SortKey, paginate
 from api.serialization import cached_answer, serialize
 
@@ -109,6 +110,7 @@ def read_page(
     already at hand. `render(items)` writes the page in another `media_type` (such as GeoJSON),
     whose ETag then differs from the JSON page's.
     """
+    preferred(media_type)  # 406 when the client takes nothing this list is (events have no GeoJSON)
     stamp = table_stamp(model)
     variant = () if render is None else (media_type,)
     etag = make_etag(request.full_path, view_name(), stamp, clock() if uses_clock else None, *variant)

@@ -94,6 +94,7 @@ class EventsViews(MethodView):
     @blp.arguments(EventQueryArgsSchema, location="query")
     @blp.response(200, EventSchema(many=True), headers=PAGINATION_HEADERS)
     @blp.conditional_read
+    @blp.errors(406)
     @blp.doc(operationId="listEvents")
     def get(self, args):
         """List events (soonest first)"""

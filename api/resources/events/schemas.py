@@ -13,6 +13,7 @@ from api.fields import (
     LocalizedTitleSchema,
     MunicipalityCode,
     Name,
+    QueryTime,
     References,
     Repeatable,
     SearchQuery,
@@ -73,8 +74,13 @@ class EventSchema(RecordSchema):
 
 class EventQueryArgsSchema(ListArgsSchema):
     q = SearchQuery("the title, description and location (every language)")
-    start = ma.fields.AwareDateTime(metadata={"description": "Events that have not ended by this time (overlap)."})
-    end = ma.fields.AwareDateTime(metadata={"description": "Events that start before this time (overlap)."})
+    start = QueryTime(
+        metadata={"description": "Events that have not ended by this time (overlap); a date alone is the start of that Helsinki day."}
+    )
+    end = QueryTime(
+        day_end=True,
+        metadata={"description": "Events that start by this time (overlap); a date alone means until that Helsinki day ends."},
+    )
     upcoming = ma.fields.Boolean(metadata={"description": "true: events that have not ended; false: events that have."})
     registration_open = ma.fields.Boolean(
         metadata={"description": "true: the registration deadline (or, without one, the start) is still ahead."}
@@ -85,3 +91,8 @@ class EventQueryArgsSchema(ListArgsSchema):
     event_status = Repeatable(ma.fields.String(validate=ma.validate.OneOf(EVENT_STATUSES)), "Event status.")
     status = Repeatable(ma.fields.String(validate=ma.validate.OneOf(STATUSES)), "Status (readers without drafts see published only).")
     sort = Sort(("start_time", "end_time", "registration_deadline", "created_at", "updated_at"))
+
+    @ma.validates_schema
+    def start_before_end(self, data, **kwargs):
+        if "start" in data and "end" in data and data["start"] > data["end"]:
+            raise ma.ValidationError("end must not be before start.", "end")

@@ -54,6 +54,7 @@ class MunicipalitiesViews(MethodView):
     @blp.arguments(MunicipalityQueryArgsSchema, location="query")
     @blp.response(200, MunicipalitySchema(many=True), headers=PAGINATION_HEADERS)
     @blp.conditional_read
+    @blp.errors(406)
     @blp.doc(operationId="listMunicipalities")
     def get(self, args):
         """List municipalities"""

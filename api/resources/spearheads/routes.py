@@ -83,6 +83,7 @@ class SpearheadsViews(MethodView):
     @blp.arguments(SpearheadQueryArgsSchema, location="query")
     @blp.response(200, SpearheadSchema(many=True), headers=PAGINATION_HEADERS)
     @blp.conditional_read
+    @blp.errors(406)
     @blp.doc(operationId="listSpearheads")
     def get(self, args):
         """List spearheads"""
@@ -191,7 +192,7 @@ class SpearheadEventsViews(MethodView):
     @blp.arguments(SpearheadEventsArgsSchema, location="query")
     @blp.response(200, EventSchema(many=True), headers=PAGINATION_HEADERS)
     @blp.conditional_read
-    @blp.errors(404)
+    @blp.errors(404, 406)
     @blp.doc(operationId="listSpearheadEvents")
     def get(self, args, id_or_slug):
         """List the events of a spearhead (the event list's filters apply)"""
