@@ -29,12 +29,16 @@ def _describe(failure: BaseException) -> str:
 def test_every_operation_conforms_to_the_document(app, client, seeded):
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
     failures = {}
+    sent: dict[str, set[str]] = {}
+    declared: dict[str, set[str]] = {}
     for result in schema.get_all_operations():
         operation = result.ok()
+        declared[operation.label] = {parameter.name for parameter in operation.query}
 
         @given(case=operation.as_strategy())
         @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None)
         def run(case):
+            sent.setdefault(operation.label, set()).update(case.query or {})
             if case.method in {"PUT", "PATCH", "DELETE"}:
                 # Writes carry the record's real ETag, so they reach validation and the write itself.
                 current = client.get(case.formatted_path)
@@ -46,4 +50,7 @@ def test_every_operation_conforms_to_the_document(app, client, seeded):
             run()
         except (Exception, BaseExceptionGroup) as failure:  # collect every operation's failure, then report them together
             failures[operation.label] = _describe(failure)
+    # Every query parameter of the document (each list filter among them) was sent by at least one case.
+    never_sent = set().union(*declared.values()) - set().union(*sent.values())
+    assert not never_sent, f"never fuzzed: {sorted(never_sent)}; raise the examples per operation"
     assert not failures, "\n\n".join(f"{label}:\n{text}" for label, text in failures.items())
