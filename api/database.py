@@ -12,6 +12,7 @@ from flask import has_request_context, request
 from sqlalchemy import event, exc, text
 from sqlalchemy.engine import Engine, make_url
 
+from api.domain.tags import register_sqlite_function as register_tag_function
 from api.geo import register_sqlite_function
 from api.smorest import API_PREFIX
 
@@ -40,6 +41,7 @@ def configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
         register_sqlite_function(dbapi_connection)
+        register_tag_function(dbapi_connection)
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):

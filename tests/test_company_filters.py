@@ -267,3 +267,16 @@ def test_a_filter_that_cannot_be_repeated_is_a_422(client, query):
     assert answer.status_code == 422 and answer.content_type == "application/problem+json"
     name = query.split("=")[0]
     assert answer.get_json()["errors"] == {name: ["Give this parameter once; it cannot be repeated."]}
+
+
+def test_tag_matches_whatever_its_case_and_composition(client):
+    from urllib.parse import quote
+    from unicodedata import normalize
+
+    stored = client.post("/api/v1/companies", json={"business_id": "0112038-9", "name": "Sähkö Oy", "tags": ["Vienti", normalize("NFD", "sähkö")]})
+    assert stored.status_code == 201, stored.get_json()
+    client.post("/api/v1/companies", json={"business_id": "0001000-6", "name": "Muu Oy", "tags": ["saha"]})
+    for tag in ("vienti", "VIENTI", "Vienti", normalize("NFC", "sähkö"), normalize("NFD", "SÄHKÖ"), normalize("NFC", "SÄHKÖ")):
+        assert names(client.get(f"/api/v1/companies?tag={quote(tag)}")) == {"Sähkö Oy"}, tag
+    assert names(client.get("/api/v1/companies?tag=sahko")) == set()
+    assert names(client.get("/api/v1/companies?tag=VIENTI&tag=Saha")) == {"Sähkö Oy", "Muu Oy"}

@@ -91,7 +91,7 @@ def made_by_migration(name: str | None, type_: str, parent_names: dict) -> bool:
     if type_ == "column":
         return not (parent_names.get("table_name") == "search_documents" and name == "vector")
     if type_ == "index":
-        return name not in ("ix_search_documents_vector", "ix_companies_tags")
+        return name not in ("ix_search_documents_vector", "ix_companies_tags_folded")
     return True
 
 

@@ -1,13 +1,14 @@
 """Companies: /api/v1/companies and /api/v1/companies/{id}."""
 
-import json
-
 from flask import g, url_for
 from flask.views import MethodView
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, Text, cast, func, literal_column, or_, select
+from sqlalchemy.dialects.postgresql import JSONB
 
 from api import geo, search
 from api.domain.industry import CODE_SET, divisions
+from api.domain.tags import SQLITE_FUNCTION as FOLD_TAG
+from api.domain.tags import fold_tag
 from api.extensions import db
 from api.formats import geojson, jsonld
 from api.models import Company, Municipality, Spearhead
@@ -46,14 +47,14 @@ def get_company(company_id: str) -> Company:
 
 
 def has_tag(tag: str) -> ColumnElement[bool]:
+    """The company has the tag, whatever its case and Unicode composition (see api.domain.tags)."""
+    folded = fold_tag(tag)
     if db.engine.dialect.name == "postgresql":
-        return Company.tags.op("?")(tag)
+        # The expression of the ix_companies_tags_folded index (migration folded_tags).
+        folded_tags = cast(func.lower(func.normalize(cast(Company.tags, Text), literal_column("NFC"))), JSONB)
+        return folded_tags.op("?")(folded)
     each = func.json_each(Company.tags).table_valued("value")
-    exact = select(1).select_from(each).where(each.c.value == tag).exists()
-    # The stored JSON text holds the tag as a quoted string (escaped or not): testing for it first
-    # spares json_each on nearly every row.
-    written = or_(*(func.instr(Company.tags, json.dumps(tag, ensure_ascii=ascii)) > 0 for ascii in (True, False)))
-    return and_(written, exact)
+    return select(1).select_from(each).where(getattr(func, FOLD_TAG)(each.c.value) == folded).exists()
 
 
 def in_spearhead(ids_or_slugs: list[str]) -> ColumnElement[bool]:
