@@ -147,6 +147,9 @@ def register_rate_limits(app: Flask) -> None:
             parse_many(app.config[setting])
         except ValueError as error:
             raise ValueError(f"{setting}={app.config[setting]!r} is not a rate limit such as 600/minute.") from error
+    # Stored keys start with the app's prefix (limits' own default is one "LIMITS" for every app), so
+    # clearing one app's counts, which deletes the keys under its prefix, leaves the other apps' alone.
+    app.config["RATELIMIT_STORAGE_OPTIONS"] = {**app.config["RATELIMIT_STORAGE_OPTIONS"], "key_prefix": app.config["RATELIMIT_KEY_PREFIX"]}
     app.before_request(_identify_first)  # registered first, so it runs before the limiter's check
     limiter.init_app(app)
     app.after_request(_rate_limit_headers)

@@ -2,17 +2,25 @@
 
 Set TEST_POSTGRES_URL (a URL of the server's maintenance database, such as
 postgresql+psycopg://postgres@127.0.0.1:5432/postgres) to run the suite on a new PostgreSQL
-database that is created for this run and dropped after it.
+database that is created for this run and dropped after it. Tests marked `postgresql` run only then.
+
+Tests that need Redis (TEST_REDIS_URL, by default redis://127.0.0.1:6379/0) take the `redis_url`
+fixture: without a server answering they are skipped, saying so, except under CI=true, where a
+missing server fails them (CI starts the servers, so a skip there would hide a failure).
 """
 
+import contextlib
 import os
 import uuid
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
+import redis
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from api import create_app
 from api.config import TestConfig
@@ -20,20 +28,76 @@ from api.extensions import db
 from api.ratelimits import limiter
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "api" / "seed" / "saarijarvi-viitasaari"
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+SERVERS_REQUIRED = os.environ.get("CI") == "true"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "postgresql: runs only on PostgreSQL (TEST_POSTGRES_URL)")
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("postgresql") and not POSTGRES_URL:
+        pytest.skip("runs on PostgreSQL only: set TEST_POSTGRES_URL")
+
+
+def unavailable(reason: str) -> NoReturn:
+    """A server the test needs does not answer: skip, saying why, or fail under CI=true."""
+    if SERVERS_REQUIRED:
+        pytest.fail(f"{reason} (CI=true: the servers must be running)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    server = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
+    try:
+        server.ping()
+    except redis.RedisError as error:
+        unavailable(f"needs Redis at {REDIS_URL}, which does not answer ({error})")
+    finally:
+        server.close()
+    return REDIS_URL
+
+
+@pytest.fixture(scope="session")
+def redis_counts(redis_url):
+    """Settings that count rate limits in the real Redis under a key prefix of their own, deleted afterwards.
+
+    Concurrent test runs share the server: with its own prefix, one run (or test) neither reads
+    another's counts nor wipes them when its limiter is reset.
+    """
+
+    @contextlib.contextmanager
+    def counts(storage_uri: str = redis_url):
+        prefix = f"directory-test-{uuid.uuid4().hex}"
+        try:
+            yield {"RATELIMIT_STORAGE_URI": storage_uri, "RATELIMIT_KEY_PREFIX": prefix}
+        finally:
+            server = redis.Redis.from_url(redis_url)
+            for name in server.scan_iter(f"{prefix}:*"):
+                server.delete(name)
+            server.close()
+
+    return counts
 
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
-    server = os.environ.get("TEST_POSTGRES_URL")
-    if not server:
+    if not POSTGRES_URL:
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
         return
     name = f"directory_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5})
     try:
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as error:
+        # Asked for by name, the server is not optional: fail rather than skip every test.
+        pytest.fail(f"TEST_POSTGRES_URL={POSTGRES_URL} does not answer: {error}", pytrace=False)
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -53,14 +117,18 @@ def app(database_url):
         db.engine.dispose()
 
 
-@pytest.fixture(autouse=True)
-def clean_tables(app):
-    yield
+def empty_tables(app) -> None:
     with app.app_context():
         db.session.remove()
         with db.engine.begin() as connection:
             for table in reversed(db.metadata.sorted_tables):
                 connection.execute(table.delete())
+
+
+@pytest.fixture(autouse=True)
+def clean_tables(app):
+    yield
+    empty_tables(app)
     limiter.reset()
 
 

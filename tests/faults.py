@@ -30,6 +30,9 @@ class Relay:
             except OSError:
                 client.close()
                 continue
+            # Only the connect is bounded: a read timeout would drop a connection that is merely idle
+            # (a pooled one between requests on a busy machine) as if the relay had cut it.
+            server.settimeout(None)
             with self.lock:
                 self.connections += [client, server]
             for source, sink in ((client, server), (server, client)):

@@ -27,17 +27,56 @@ def worker_pids(master: subprocess.Popen) -> list[int]:
     return [int(pid) for pid in children]
 
 
+def worker_serving(master: subprocess.Popen, connection: socket.socket) -> int:
+    """The worker process holding the server's end of our loopback connection (Linux: /proc/net/tcp)."""
+    client_port = connection.getsockname()[1]
+    inodes = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[2].rsplit(":", 1)[1], 16) == client_port:  # the remote end is our socket
+            inodes.add(f"socket:[{fields[9]}]")
+    for pid in worker_pids(master):
+        fds = Path(f"/proc/{pid}/fd")
+        if any(os.readlink(fds / fd) in inodes for fd in os.listdir(fds)):
+            return pid
+    raise LookupError(f"no worker holds the connection from port {client_port}")
+
+
+def start_request(base_url: str, head: bytes) -> socket.socket:
+    """Send a request's head with `Expect: 100-continue` and wait for gunicorn's 100 Continue.
+
+    gunicorn sends it from the worker thread that serves the request: the request is then in flight,
+    its view waiting for the body that the caller sends (or not) on the connection answered.
+    """
+    port = int(base_url.rsplit(":", 1)[1])
+    connection = socket.create_connection(("127.0.0.1", port), timeout=30)
+    connection.sendall(head.rstrip(b"\r\n") + b"\r\nExpect: 100-continue\r\n\r\n")
+    assert connection.recv(64).startswith(b"HTTP/1.1 100 Continue")
+    return connection
+
+
+def read_answer(connection: socket.socket) -> bytes:
+    """Everything the server sends until it closes the connection (b"" if it closed without answering)."""
+    answer = b""
+    try:
+        while chunk := connection.recv(65536):
+            answer += chunk
+    except ConnectionResetError:
+        pass
+    return answer
+
+
 @contextlib.contextmanager
 def gunicorn(database_url: str, *, workers: int = 3, threads: int = 2, env: dict | None = None):
     port = free_port()
-    # stderr goes to a file, not a pipe: an undrained pipe would block gunicorn once it filled.
-    errors = tempfile.TemporaryFile()
+    # Output goes to files, not pipes: an undrained pipe would block gunicorn once it filled.
+    output, errors = tempfile.TemporaryFile(), tempfile.TemporaryFile()
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}",
          "--workers", str(workers), "--threads", str(threads), "wsgi:app"],
         cwd=ROOT,
         env={**os.environ, "DATABASE_URL": database_url, **(env or {})},
-        stdout=subprocess.DEVNULL,
+        stdout=output,
         stderr=errors,
     )
     base = f"http://127.0.0.1:{port}"
@@ -55,6 +94,7 @@ def gunicorn(database_url: str, *, workers: int = 3, threads: int = 2, env: dict
                     raise RuntimeError(f"gunicorn did not start: {errors.read().decode(errors='replace')[-4000:]}")
                 time.sleep(0.2)
         process.base_url = base
+        process.output = lambda: os.pread(output.fileno(), 1 << 24, 0).decode(errors="replace")  # the app's log lines
         yield process
     finally:
         process.send_signal(signal.SIGTERM)
@@ -63,6 +103,7 @@ def gunicorn(database_url: str, *, workers: int = 3, threads: int = 2, env: dict
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        output.close()
         errors.close()
 
 

@@ -2,14 +2,12 @@
 
 import contextlib
 import itertools
-import uuid
 
 import pytest
 import redis
 
 from tests.live import call, gunicorn
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
 LIMIT = 6
 
 
@@ -30,25 +28,19 @@ def _spend(bases, key: str, count: int) -> list[tuple[int, str | None]]:
 
 
 @pytest.fixture(scope="module")
-def redis_servers(database_url):
-    """Two servers counting in Redis under a key prefix of this test run alone, removed afterwards."""
-    prefix = f"directory-test-{uuid.uuid4().hex}"
-    env = {"RATELIMIT_STORAGE_URI": REDIS_URL, "RATELIMIT_KEY_PREFIX": prefix, "RATELIMIT_PARTNER": f"{LIMIT}/minute"}
-    server = redis.Redis.from_url(REDIS_URL)
-    try:
-        with two_servers(database_url, env) as bases:
-            yield bases, prefix
-    finally:
-        for name in server.scan_iter(f"*{prefix}*"):
-            server.delete(name)
+def redis_servers(database_url, redis_counts):
+    """Two servers counting in Redis under a key prefix of their own, removed afterwards."""
+    with redis_counts() as settings, two_servers(database_url, {**settings, "RATELIMIT_PARTNER": f"{LIMIT}/minute"}) as bases:
+        yield bases, settings
 
 
 def test_processes_share_one_count_in_redis(redis_servers, create_key):
-    bases, prefix = redis_servers
+    bases, settings = redis_servers
     answers = _spend(bases, create_key("partner"), LIMIT + 2)
     assert [status for status, _ in answers] == [200] * LIMIT + [429] * 2
     assert [remaining for _, remaining in answers] == [str(n) for n in range(LIMIT - 1, -1, -1)] + ["0", "0"]
-    assert next(redis.Redis.from_url(REDIS_URL).scan_iter(f"*{prefix}*"), None) is not None
+    server = redis.Redis.from_url(settings["RATELIMIT_STORAGE_URI"])
+    assert next(server.scan_iter(f"{settings['RATELIMIT_KEY_PREFIX']}:*"), None) is not None
 
 
 def test_a_revoked_key_stops_at_once_on_every_worker(redis_servers, create_key, runner):

@@ -4,13 +4,13 @@ import time
 
 import pytest
 import redis
+from redis.connection import parse_url
 
 from api.ratelimits import limiter
 from tests import payloads
 from tests.faults import Relay
 
 URL = "/api/v1/municipalities"
-REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 @pytest.fixture
@@ -28,8 +28,8 @@ def _second_app(database_url: str, **settings):
     """A second app on the test database, with these settings over the test configuration.
 
     The limiter is one object per process (as in production, where each process serves one app): this
-    app's init points it at its store, and its key prefix stays that of the first app. So the counts
-    in Redis are not told apart by prefix; clean_tables' limiter.reset() wipes them after each test.
+    app's init points it at this app's store and key prefix, where it stays until another app's init.
+    Tests build these apps through the `second_app` fixture, which points it back at memory afterwards.
     """
     from api import create_app
     from api.config import TestConfig
@@ -37,12 +37,22 @@ def _second_app(database_url: str, **settings):
     return create_app(type("Config", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": database_url, **settings}))
 
 
+@pytest.fixture
+def second_app(database_url):
+    """Builds second apps; afterwards the process's limiter counts in memory again, as the other tests expect."""
+    yield lambda **settings: _second_app(database_url, **settings)
+    _second_app(database_url)
+
+
 @pytest.fixture(params=["memory", "redis"])
-def counting_app(request, app, database_url):
+def counting_app(request, app):
     """The app counting in process memory (as in the other tests) or in the real Redis, as in production."""
     if request.param == "memory":
-        return app
-    return _second_app(database_url, RATELIMIT_STORAGE_URI=REDIS_URL, RATELIMIT_ANONYMOUS="3/minute")
+        yield app
+        return
+    redis_counts, second_app = request.getfixturevalue("redis_counts"), request.getfixturevalue("second_app")
+    with redis_counts() as settings:
+        yield second_app(**settings, RATELIMIT_ANONYMOUS="3/minute")
 
 
 def test_anonymous_clients_are_counted_per_address(counting_app, limits):
@@ -131,35 +141,48 @@ def test_links_name_the_public_address_only_behind_a_trusted_proxy(database_url,
     assert document.get_json()["@id"] == f"{expected}api/v1/companies/{company}"
 
 
-def test_a_redis_outage_falls_back_to_counts_per_process_and_recovers(database_url, app):
-    relay = Relay("127.0.0.1", 6379)
-    client = _second_app(
-        database_url, RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{relay.port}/0", RATELIMIT_ANONYMOUS="3/minute"
-    ).test_client()
-    server = redis.Redis.from_url(REDIS_URL)
+def test_a_redis_outage_falls_back_to_counts_per_process_and_recovers(redis_url, redis_counts, second_app):
+    server_address = parse_url(redis_url)
+    relay = Relay(server_address.get("host", "127.0.0.1"), server_address.get("port", 6379))
+    server = redis.Redis.from_url(redis_url)
     try:
-        assert client.get(URL).headers["RateLimit-Remaining"] == "2"
-        assert any(b"address:127.0.0.1" in name for name in server.scan_iter("*"))  # counted in Redis
+        with redis_counts(f"redis://127.0.0.1:{relay.port}/{server_address.get('db', 0)}") as settings:
+            client = second_app(**settings, RATELIMIT_ANONYMOUS="3/minute").test_client()
+            assert client.get(URL).headers["RateLimit-Remaining"] == "2"
+            counted = list(server.scan_iter(f"{settings['RATELIMIT_KEY_PREFIX']}:*"))
+            assert any(b"address:127.0.0.1" in name for name in counted)  # counted in Redis
 
-        relay.cut()
-        started = time.monotonic()
-        answers = [client.get(URL) for _ in range(4)]
-        assert time.monotonic() - started < 5
-        # Still served and still limited, now in this process's memory (which starts a count of its own).
-        assert [answer.status_code for answer in answers] == [200, 200, 200, 429]
-        assert answers[0].headers["RateLimit-Remaining"] == "2"
+            relay.cut()
+            answers = []
+            for _ in range(4):
+                started = time.monotonic()
+                answers.append(client.get(URL))
+                # Redis is given 1 s to connect or answer; the bound is generous for a busy machine.
+                assert time.monotonic() - started < 5
+            # Still served and still limited, now in this process's memory (which starts a count of its own).
+            assert [answer.status_code for answer in answers] == [200, 200, 200, 429]
+            assert answers[0].headers["RateLimit-Remaining"] == "2"
 
-        relay.restore()
-        # Flask-Limiter tries the store again after a growing pause (1 s, then 2 s, …). Redis still
-        # holds the count of 1 from before the outage, so counting goes on from there.
-        deadline = time.monotonic() + 10
-        while client.get(URL).headers.get("RateLimit-Remaining") != "1":
-            if time.monotonic() > deadline:
-                pytest.fail("the counts did not return to Redis after it came back")
-            time.sleep(0.5)
+            relay.restore()
+            # Flask-Limiter tries the store again after a growing pause (1 s, then 2 s, …). Redis still
+            # holds the count of 1 from before the outage (for the rest of its minute), so counting goes
+            # on from there.
+            deadline = time.monotonic() + 40
+            while client.get(URL).headers.get("RateLimit-Remaining") != "1":
+                if time.monotonic() > deadline:
+                    pytest.fail("the counts did not return to Redis after it came back")
+                time.sleep(0.5)
     finally:
-        relay.restore()
-        limiter.reset()  # wipes the counts in Redis, through the relay the limiter still uses
         relay.close()
-        # Back to counting in memory, which the teardown's limiter.reset() then finds reachable.
-        _second_app(database_url, RATELIMIT_STORAGE_URI="memory://")
+        server.close()
+
+
+def test_clearing_one_apps_counts_leaves_another_apps_in_the_same_redis(redis_url, redis_counts, second_app):
+    server = redis.Redis.from_url(redis_url)
+    with redis_counts() as first, redis_counts() as second:
+        assert second_app(**first).test_client().get(URL).status_code == 200
+        assert second_app(**second).test_client().get(URL).status_code == 200
+        limiter.reset()  # the limiter now counts for the second app
+        assert next(server.scan_iter(f"{first['RATELIMIT_KEY_PREFIX']}:*"), None) is not None
+        assert next(server.scan_iter(f"{second['RATELIMIT_KEY_PREFIX']}:*"), None) is None
+    server.close()

@@ -1,7 +1,6 @@
 """Two app instances (separate gunicorn masters) over one database behave as one service."""
 
 import itertools
-import os
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -11,7 +10,7 @@ from tests import payloads
 from tests.live import call, gunicorn
 from tests.test_sync import sync
 
-pytestmark = pytest.mark.skipif(not os.environ.get("TEST_POSTGRES_URL"), reason="scale-out runs over one PostgreSQL")
+pytestmark = pytest.mark.postgresql  # two instances over one SQLite file would not be a deployment
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 
 import json
 
-from tests.conftest import SEED_DIR
+from tests.conftest import SEED_DIR, empty_tables
 
 
 def _seed(runner):
@@ -25,6 +25,26 @@ def test_seed_loads_the_region_and_is_idempotent(runner, client):
     assert "0 municipalities, 0 spearheads, 0 companies, 0 events" in second
     for path, etag in etags.items():
         assert client.get(path, headers={"If-None-Match": etag}).status_code == 304, path
+
+
+def test_seed_never_overwrites_or_restores_an_edited_record(runner, client):
+    _seed(runner)
+    edited = {}
+    for kind, field, value in (("companies", "name", "Muutettu Oy"), ("spearheads", "title", {"fi": "Muutettu"}),
+                               ("municipalities", "population", 1234), ("events", "title", {"fi": "Muutettu"})):
+        record = client.get(f"/api/v1/{kind}?page_size=1").get_json()[0]
+        url = f"/api/v1/{kind}/{record.get('id') or record['code']}"
+        answer = client.patch(url, json={field: value}, headers={"If-Match": client.get(url).headers["ETag"]})
+        assert answer.status_code == 200, answer.get_json()
+        edited[url] = answer.get_json()
+    companies = client.get("/api/v1/companies?page_size=100").get_json()
+    deleted = next(f"/api/v1/companies/{c['id']}" for c in companies if f"/api/v1/companies/{c['id']}" not in edited)
+    assert client.delete(deleted, headers={"If-Match": client.get(deleted).headers["ETag"]}).status_code == 204
+
+    assert "0 municipalities, 0 spearheads, 0 companies, 0 events" in _seed(runner)
+    for url, record in edited.items():
+        assert client.get(url).get_json() == record, url
+    assert client.get(deleted).status_code == 404
 
 
 def test_seeded_records_match_the_files_and_are_published(runner, client):
@@ -65,15 +85,34 @@ def test_unknown_region_fails_clearly(runner):
     assert result.exit_code != 0 and "no seed data" in result.output
 
 
-def test_synthetic_companies_are_valid_deterministic_and_linked(runner, client, app):
-    from api.domain.business_id import normalize_business_id
-
-    result = runner.invoke(args=["seed", "--synthetic", "300", "--random-seed", "7"])
+def _synthetic(runner, client, random_seed: int) -> list[dict]:
+    """Seed with N synthetic companies; answers every company as the API serves it, by Business ID."""
+    result = runner.invoke(args=["seed", "--synthetic", "300", "--random-seed", str(random_seed)])
     assert result.exit_code == 0, result.output
     assert "Added 300 synthetic companies and 3 events" in result.output
     companies = []
     for page in (1, 2, 3, 4):
         companies += client.get(f"/api/v1/companies?page={page}&page_size=100&sort=business_id").get_json()
+    return companies
+
+
+def _as_data(client, companies: list[dict]) -> tuple[list, list]:
+    """The synthetic companies and the events without what differs between databases (ids and times of writing)."""
+    slugs = {s["id"]: s["slug"] for s in client.get("/api/v1/spearheads?page_size=100").get_json()}
+    generated = {"id", "created_at", "updated_at"}
+
+    def data(record: dict) -> dict:
+        kept = {field: value for field, value in record.items() if field not in generated}
+        return {**kept, "spearheads": sorted(slugs[s] for s in record["spearheads"])}
+
+    events = sorted((data(e) for e in client.get("/api/v1/events?page_size=100").get_json()), key=json.dumps)
+    return [data(c) for c in companies if c["business_id"] >= "5000000"], events
+
+
+def test_synthetic_companies_are_valid_and_linked(runner, client):
+    from api.domain.business_id import normalize_business_id
+
+    companies = _synthetic(runner, client, 7)
     synthetic = [c for c in companies if "5000000" <= c["business_id"] < "6000000"]
     assert len(synthetic) == 300
     assert all(normalize_business_id(c["business_id"]) == c["business_id"] for c in synthetic)
@@ -89,3 +128,11 @@ def test_synthetic_companies_are_valid_deterministic_and_linked(runner, client, 
     again = runner.invoke(args=["seed", "--synthetic", "300", "--random-seed", "7"])
     assert again.exit_code == 0 and "Added 0 synthetic companies" in again.output
     assert '"total":312' in client.get("/api/v1/companies?page_size=1").headers["X-Pagination"]
+
+
+def test_synthetic_data_is_deterministic(app, runner, anonymous):
+    first = _as_data(anonymous, _synthetic(runner, anonymous, 7))
+    empty_tables(app)
+    assert _as_data(anonymous, _synthetic(runner, anonymous, 7)) == first
+    empty_tables(app)
+    assert _as_data(anonymous, _synthetic(runner, anonymous, 8))[0] != first[0]  # the seed value decides

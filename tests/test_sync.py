@@ -1,13 +1,15 @@
 """A partner's incremental mirror, kept with updated_since and tombstones, always equals the source."""
 
+import pytest
+
 from api.domain.business_id import business_ids
 from tests import payloads
 
 PAGE_SIZE = 3
 
 
-def sync(get_page, mirror: dict, cursor: str | None) -> str | None:
-    """The documented loop: ask from the largest updated_at seen (inclusive), drop duplicates by id.
+def sync(get_page, mirror: dict, cursor: str | None, key: str = "id") -> str | None:
+    """The documented loop: ask from the largest updated_at seen (inclusive), drop duplicates by `key`.
 
     `get_page(query)` answers the list's page for a query string (from any instance of the service).
     """
@@ -18,9 +20,9 @@ def sync(get_page, mirror: dict, cursor: str | None) -> str | None:
         page = get_page(query)
         for record in page:
             if "deleted_at" in record:
-                mirror.pop(record["id"], None)
+                mirror.pop(record[key], None)
             else:
-                mirror[record["id"]] = record
+                mirror[record[key]] = record
         if page:
             cursor = page[-1]["updated_at"]
         if len(page) < PAGE_SIZE:
@@ -31,10 +33,10 @@ def companies(client):
     return lambda query: client.get(f"/api/v1/companies?{query}").get_json()
 
 
-def full_read(client, path: str) -> dict:
+def full_read(client, path: str, key: str = "id") -> dict:
     records, page = {}, 1
     while batch := client.get(f"{path}?page={page}&page_size=100").get_json():
-        records.update({record["id"]: record for record in batch})
+        records.update({record[key]: record for record in batch})
         page += 1
     return records
 
@@ -80,13 +82,37 @@ def test_updated_since_is_inclusive(client):
     assert [c["id"] for c in client.get(f"/api/v1/companies?updated_since={stamp}").get_json()] == [company["id"]]
 
 
-def test_other_resources_sync_too(client):
-    client.post("/api/v1/municipalities", json=payloads.municipality())
-    client.post("/api/v1/spearheads", json=payloads.spearhead())
-    client.post("/api/v1/events", json=payloads.event())
-    for path in ("/api/v1/municipalities", "/api/v1/spearheads", "/api/v1/events"):
-        mirror: dict = {}
-        key = "code" if "municipalities" in path else "id"
-        page = client.get(f"{path}?include_deleted=true&updated_since=2000-01-01T00:00:00Z").get_json()
-        mirror.update({record[key]: record for record in page})
-        assert len(mirror) == 1, path
+# Per resource: its key, its text field, and four records to create. Municipalities are never deleted.
+RESOURCES = {
+    "municipalities": ("code", "name", [payloads.municipality(code, name={"fi": f"Kunta {code}"}) for code in ("216", "226", "256", "265")]),
+    "spearheads": ("id", "title", [payloads.spearhead(f"painopiste-{n}") for n in range(4)]),
+    "events": ("id", "title", [payloads.event(title={"fi": f"Tapahtuma {n}"}) for n in range(4)]),
+}
+
+
+@pytest.mark.parametrize("resource", RESOURCES)
+def test_other_resources_sync_too(client, resource):
+    path = f"/api/v1/{resource}"
+    key, text, bodies = RESOURCES[resource]
+    deletable = resource != "municipalities"
+
+    def pages(query: str) -> list:
+        return client.get(f"{path}?{query}").get_json()
+
+    created = [client.post(path, json=body) for body in bodies[:3]]
+    assert {answer.status_code for answer in created} == {201}
+    mirror: dict = {}
+    cursor = sync(pages, mirror, None, key)
+    assert mirror == full_read(client, path, key) and len(mirror) == 3
+
+    # An update, a deletion and a new record.
+    (changed, changed_etag), (deleted, deleted_etag) = ((a.headers["Location"], a.headers["ETag"]) for a in created[:2])
+    assert client.patch(changed, json={text: {"fi": "Muutettu"}}, headers={"If-Match": changed_etag}).status_code == 200
+    if deletable:
+        assert client.delete(deleted, headers={"If-Match": deleted_etag}).status_code == 204
+    assert client.post(path, json=bodies[3]).status_code == 201
+
+    sync(pages, mirror, cursor, key)
+    assert mirror == full_read(client, path, key)
+    assert len(mirror) == 3 + 1 - deletable
+    assert [record[text]["fi"] for record in mirror.values()].count("Muutettu") == 1
