@@ -1,5 +1,6 @@
 """gunicorn settings for a database-backed API on a small machine; override with GUNICORN_* env vars."""
 
+import gc
 import multiprocessing
 import os
 import tempfile
@@ -45,3 +46,13 @@ def on_starting(server):
     from api.search.analysis import load_lexicon
 
     load_lexicon()
+    gc.freeze()  # the workers inherit it as shared, never-collected memory
+
+
+def post_worker_init(worker):
+    """Take what the app loaded out of the cyclic garbage collector's reach.
+
+    Otherwise a body of many small JSON containers (a megabyte of `[]`) set off full collections over
+    the whole heap, and cost a worker a second instead of a tenth.
+    """
+    gc.freeze()
