@@ -2,6 +2,7 @@
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 OPENAPI_DESCRIPTION = (Path(__file__).with_name("openapi_description.md")).read_text(encoding="utf-8")
@@ -20,6 +21,8 @@ class Config:
     IMPORT_MAX_CONTENT_LENGTH = 50 * 1024 * 1024
     SEED_REGION = os.environ.get("SEED_REGION", "saarijarvi-viitasaari")
 
+    # The public origin of absolute links (JSON-LD `@id`s): never the request's Host, which any client writes.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://localhost:8000").rstrip("/")
     CORS_ORIGINS = _env_list("CORS_ORIGINS")
     # How many proxies (load balancer, ingress) stand in front and set X-Forwarded-For/-Proto/-Host/-Port.
     # 0 ignores those headers, which any client could forge; behind one load balancer set 1, or every
@@ -69,6 +72,11 @@ class ProductionConfig(Config):
         if "*" in [origin.strip() for origin in environ.get("CORS_ORIGINS", "").split(",")]:
             reasons.append(
                 "CORS_ORIGINS=* lets any web page call the API on behalf of its visitors; list the platform's origins."
+            )
+        base = urlsplit(environ.get("PUBLIC_BASE_URL", ""))
+        if base.scheme not in ("http", "https") or not base.netloc or base.path.strip("/") or base.query:
+            reasons.append(
+                "PUBLIC_BASE_URL must be the public origin of absolute links, such as https://directory.example."
             )
         if environ.get("RATELIMIT_STORAGE_URI", "memory://").startswith("memory://"):
             reasons.append(

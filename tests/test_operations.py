@@ -108,12 +108,30 @@ def test_sigterm_lets_a_request_in_flight_finish(database_url, admin_key, client
 
 def test_production_refuses_unsafe_settings(monkeypatch):
     monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
     monkeypatch.setenv("CORS_ORIGINS", "*")
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")
     with pytest.raises(UnsafeConfiguration) as refused:
         create_app(ProductionConfig)
     reasons = str(refused.value)
     assert "DATABASE_URL" in reasons and "CORS_ORIGINS" in reasons and "RATELIMIT_STORAGE_URI" in reasons
+    assert "PUBLIC_BASE_URL" in reasons
+
+
+@pytest.mark.parametrize("base", ["", "directory.example", "https://directory.example/api/v1", "ftp://directory.example"])
+def test_production_needs_the_public_origin_for_absolute_links(monkeypatch, base):
+    monkeypatch.setenv("PUBLIC_BASE_URL", base)
+    assert any("PUBLIC_BASE_URL" in reason for reason in ProductionConfig.unsafe_settings(os.environ))
+
+
+def test_production_starts_with_safe_settings():
+    environ = {
+        "DATABASE_URL": "postgresql+psycopg://directory@db/directory",
+        "CORS_ORIGINS": "https://platform.example",
+        "RATELIMIT_STORAGE_URI": "redis://redis:6379/0",
+        "PUBLIC_BASE_URL": "https://directory.example/",
+    }
+    assert ProductionConfig.unsafe_settings(environ) == []
 
 
 @pytest.mark.skipif(not os.environ.get("TEST_POSTGRES_URL"), reason="database outage is a PostgreSQL scenario")
