@@ -37,6 +37,8 @@ class Config:
     RATELIMIT_PARTNER = os.environ.get("RATELIMIT_PARTNER", "6000/minute")
     RATELIMIT_EDITOR = os.environ.get("RATELIMIT_EDITOR", "3000/minute")
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    # When set, /metrics needs it as a bearer token (Prometheus: `authorization: {credentials: …}`).
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
 
     API_TITLE = "Saarijärvi–Viitasaari business directory API"
     API_VERSION = "1.0.0"

@@ -62,6 +62,18 @@ def test_metrics_count_requests_by_route_and_status(client):
     assert _count(after, missing) - _count(before, missing) == 1
 
 
+def test_metrics_token_guards_the_metrics(app, anonymous, client, monkeypatch):
+    monkeypatch.setitem(app.config, "METRICS_TOKEN", "m3trics-t0ken")
+    for refused in (anonymous, client):  # an API key, even an admin's, is not the metrics token
+        for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "m3trics-t0ken"}):
+            answer = refused.get("/metrics", headers=headers)
+            assert answer.status_code == 401 and answer.content_type == "application/problem+json", headers
+            assert answer.headers["WWW-Authenticate"].startswith("Bearer")
+            assert b"directory_http_request" not in answer.data
+    answer = anonymous.get("/metrics", headers={"Authorization": "Bearer m3trics-t0ken"})
+    assert answer.status_code == 200 and "directory_http_request" in answer.get_data(as_text=True)
+
+
 def test_metrics_add_up_across_gunicorn_workers(database_url):
     with gunicorn(database_url, workers=3, threads=1) as server:
         base = server.base_url
