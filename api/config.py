@@ -1,6 +1,7 @@
 """Settings read from the environment, one class per environment."""
 
 import os
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -10,6 +11,10 @@ OPENAPI_DESCRIPTION = (Path(__file__).with_name("openapi_description.md")).read_
 
 def _env_list(name: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
+# In development a web app on its own dev server (Vite's http://localhost:5173, …) calls the API.
+LOCAL_ORIGINS = [re.compile(r"^http://(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?\Z")]
 
 
 class Config:
@@ -23,7 +28,7 @@ class Config:
 
     # The public origin of absolute links (JSON-LD `@id`s): never the request's Host, which any client writes.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://localhost:8000").rstrip("/")
-    CORS_ORIGINS = _env_list("CORS_ORIGINS")
+    CORS_ORIGINS = _env_list("CORS_ORIGINS") or LOCAL_ORIGINS
     # How many proxies (load balancer, ingress) stand in front and set X-Forwarded-For/-Proto/-Host/-Port.
     # 0 ignores those headers, which any client could forge; behind one load balancer set 1, or every
     # anonymous client has the balancer's address and so shares one rate-limit count.
@@ -63,6 +68,8 @@ class UnsafeConfiguration(RuntimeError):
 
 class ProductionConfig(Config):
     """Chosen with APP_ENV=production; refuses to start on settings that only suit one laptop."""
+
+    CORS_ORIGINS = _env_list("CORS_ORIGINS")
 
     @staticmethod
     def unsafe_settings(environ) -> list[str]:
