@@ -4,7 +4,6 @@ import os
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
-from werkzeug.routing import Rule
 
 from api.config import Config, UnsafeConfiguration, config_for_environment
 from api.routing import App
@@ -82,7 +81,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(docs_assets.blp)
     for blueprint in (municipalities, companies, company_files, events, event_calendars, spearheads, industries, health.blp):
         api.register_blueprint(blueprint)
-    api.spec.path(rule=Rule("/metrics"), operations=health.METRICS_PATH)
+    health.document_metrics(api.spec)
 
 
 def register_errorhandlers(app: Flask) -> None:

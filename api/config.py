@@ -1,7 +1,9 @@
 """Settings read from the environment, one class per environment."""
 
 import os
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 OPENAPI_DESCRIPTION = (Path(__file__).with_name("openapi_description.md")).read_text(encoding="utf-8")
@@ -9,6 +11,10 @@ OPENAPI_DESCRIPTION = (Path(__file__).with_name("openapi_description.md")).read_
 
 def _env_list(name: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
+# In development a web app on its own dev server (Vite's http://localhost:5173, …) calls the API.
+LOCAL_ORIGINS = [re.compile(r"^http://(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?\Z")]
 
 
 class Config:
@@ -20,7 +26,9 @@ class Config:
     IMPORT_MAX_CONTENT_LENGTH = 50 * 1024 * 1024
     SEED_REGION = os.environ.get("SEED_REGION", "saarijarvi-viitasaari")
 
-    CORS_ORIGINS = _env_list("CORS_ORIGINS")
+    # The public origin of absolute links (JSON-LD `@id`s): never the request's Host, which any client writes.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://localhost:8000").rstrip("/")
+    CORS_ORIGINS = _env_list("CORS_ORIGINS") or LOCAL_ORIGINS
     # How many proxies (load balancer, ingress) stand in front and set X-Forwarded-For/-Proto/-Host/-Port.
     # 0 ignores those headers, which any client could forge; behind one load balancer set 1, or every
     # anonymous client has the balancer's address and so shares one rate-limit count.
@@ -34,6 +42,8 @@ class Config:
     RATELIMIT_PARTNER = os.environ.get("RATELIMIT_PARTNER", "6000/minute")
     RATELIMIT_EDITOR = os.environ.get("RATELIMIT_EDITOR", "3000/minute")
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    # When set, /metrics needs it as a bearer token (Prometheus: `authorization: {credentials: …}`).
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
 
     API_TITLE = "Saarijärvi–Viitasaari business directory API"
     API_VERSION = "1.0.0"
@@ -63,6 +73,8 @@ class UnsafeConfiguration(RuntimeError):
 class ProductionConfig(Config):
     """Chosen with APP_ENV=production; refuses to start on settings that only suit one laptop."""
 
+    CORS_ORIGINS = _env_list("CORS_ORIGINS")
+
     @staticmethod
     def unsafe_settings(environ) -> list[str]:
         reasons = []
@@ -73,6 +85,11 @@ class ProductionConfig(Config):
         if "*" in [origin.strip() for origin in environ.get("CORS_ORIGINS", "").split(",")]:
             reasons.append(
                 "CORS_ORIGINS=* lets any web page call the API on behalf of its visitors; list the platform's origins."
+            )
+        base = urlsplit(environ.get("PUBLIC_BASE_URL", ""))
+        if base.scheme not in ("http", "https") or not base.netloc or base.path.strip("/") or base.query:
+            reasons.append(
+                "PUBLIC_BASE_URL must be the public origin of absolute links, such as https://directory.example."
             )
         if environ.get("RATELIMIT_STORAGE_URI", "memory://").startswith("memory://"):
             reasons.append(

@@ -1,6 +1,7 @@
 """Marshmallow fields for the directory's value types; each delegates its rule to api.domain."""
 
 import re
+import unicodedata
 from datetime import date, datetime, time, timedelta
 
 import marshmallow as ma
@@ -35,12 +36,48 @@ class Pattern(ma.validate.Regexp):
         return value
 
 
-class Text(ma.fields.String):
-    """A string with a length limit and no NUL characters."""
+# Embeddings, overrides and isolates make text display in another order than it is stored (a name
+# that reads as something else, "Trojan source"); the plain marks U+200E/U+200F stay allowed.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
-    def __init__(self, *, max_length: int = TEXT_LENGTH, min_length: int = 0, **kwargs):
+
+def _check_one_line(text: str) -> None:
+    if any(unicodedata.category(char) == "Cc" for char in text):
+        raise ma.ValidationError("Control characters (line breaks, tabs, BEL…) are not allowed in a one-line text.")
+    if BIDI_CONTROLS.intersection(text):
+        raise ma.ValidationError("Bidirectional override characters (U+202A–U+202E, U+2066–U+2069) are not allowed.")
+    if text and not any(unicodedata.category(char)[0] in "LNPS" for char in text):
+        raise ma.ValidationError("The text has no visible character (only spaces or zero-width characters).")
+
+
+class Text(ma.fields.String):
+    """Text as it is stored: Unicode NFC, surrounding whitespace trimmed, within a length, no NUL.
+
+    The same word typed on macOS (decomposed) and on Windows (composed) is then one word. One-line
+    texts (names, titles, addresses: at most NAME_LENGTH characters, unless told) also refuse control
+    characters, bidirectional overrides and text with nothing visible; longer texts are prose and keep
+    their line breaks.
+    """
+
+    def __init__(self, *, max_length: int = TEXT_LENGTH, min_length: int = 0, one_line: bool | None = None, **kwargs):
+        self.one_line = max_length <= NAME_LENGTH if one_line is None else one_line
+        self.blank_allowed = min_length == 0
         validators = [ma.validate.Length(min=min_length, max=max_length), _no_nul]
         super().__init__(validate=validators + list(kwargs.pop("validate", [])), **kwargs)
+
+    def deserialize(self, value, attr=None, data=None, **kwargs):
+        # Blank optional text is no text (null), as an empty spreadsheet cell is.
+        if self.allow_none and isinstance(value, str) and not value.strip():
+            return None
+        return super().deserialize(value, attr, data, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = unicodedata.normalize("NFC", super()._deserialize(value, attr, data, **kwargs)).strip()
+        if not text and not self.blank_allowed:
+            raise ma.ValidationError("Must not be blank.")
+        if self.one_line:
+            _check_one_line(text)
+        return text
 
 
 def Name(**kwargs) -> Text:

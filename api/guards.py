@@ -1,7 +1,7 @@
 """Checks every API request passes before it reaches a view: media type, NUL bytes, body limits."""
 
 from flask import Flask, current_app, request
-from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 JSON_MEDIA_TYPES = frozenset({"application/json", "application/merge-patch+json"})
@@ -30,7 +30,15 @@ def check_request() -> None:
     # Werkzeug hands a view whatever arrived; a body cut short of its Content-Length is refused here.
     # A view that streams its body (the import) is not buffered here; its stream refuses a short body.
     streams = getattr(view_class, "streams_body", False)
-    if declared is not None and not streams and declared <= (limit or current_app.config["MAX_CONTENT_LENGTH"]):
+    if streams:
+        return
+    if declared is None and request.environ.get("wsgi.input_terminated"):
+        # A chunked body declares no length, and Werkzeug stops reading it at the limit without a word:
+        # what comes after the limit would be parsed as a body cut short (a 400, not the 413 it is).
+        request.get_data(cache=True)
+        if request.environ["wsgi.input"].read(1):
+            raise RequestEntityTooLarge(f"The body is larger than {request.max_content_length} bytes.")
+    elif declared is not None and declared <= (limit or current_app.config["MAX_CONTENT_LENGTH"]):
         if len(request.get_data(cache=True)) < declared:
             raise BadRequest(f"The body is shorter than its Content-Length ({declared} bytes).")
 

@@ -3,6 +3,7 @@
 import marshmallow as ma
 from flask.views import MethodView
 from sqlalchemy import text
+from werkzeug.routing import Rule
 
 from api.errors import problem
 from api.extensions import db
@@ -39,15 +40,30 @@ class Readiness(MethodView):
         return {"status": "ready"}
 
 
+METRICS_SECURITY_SCHEME = "MetricsToken"
 METRICS_PATH = {
     "get": {
         "tags": ["operations"],
         "operationId": "getMetrics",
-        "security": [],
         "summary": "Prometheus metrics: request counts and latency by route and status",
+        "description": "Open unless the server sets `METRICS_TOKEN`; then it needs `Authorization: Bearer <METRICS_TOKEN>`.",
+        "security": [{}, {METRICS_SECURITY_SCHEME: []}],
         "responses": {
-            "200": {"description": "Prometheus text format", "content": {"text/plain": {"schema": {"type": "string"}}}},
+            "200": {
+                "description": "Prometheus text format",
+                "content": {"text/plain": {"schema": {"type": "string"}, "example": "directory_http_request_total{method=\"GET\",status=\"200\",url_rule=\"/api/v1/companies\"} 12.0\n"}},
+            },
+            "401": {"$ref": "#/components/responses/UNAUTHORIZED"},
             "default": {"$ref": "#/components/responses/DEFAULT_ERROR"},
         },
     }
 }
+
+
+def document_metrics(spec) -> None:
+    """/metrics is served by the Prometheus exporter, outside the blueprints: described here."""
+    spec.components.security_scheme(
+        METRICS_SECURITY_SCHEME,
+        {"type": "http", "scheme": "bearer", "description": "The server's `METRICS_TOKEN`, when it sets one."},
+    )
+    spec.path(rule=Rule("/metrics"), operations=METRICS_PATH)

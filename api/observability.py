@@ -1,5 +1,7 @@
 """What operators see: a request id on every answer, one JSON log line per request, Prometheus metrics."""
 
+import functools
+import hmac
 import logging
 import os
 import re
@@ -7,11 +9,13 @@ import sys
 import time
 import uuid
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from prometheus_client import CollectorRegistry
 from prometheus_flask_exporter import PrometheusMetrics
 from prometheus_flask_exporter.multiprocess import GunicornInternalPrometheusMetrics
 from pythonjsonlogger.json import JsonFormatter
+
+from api.errors import problem
 
 # A client's own request id is echoed only when it is short and plain, so logs cannot be forged.
 _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -57,13 +61,40 @@ def _finish(response):
     return response
 
 
+def metrics_token_required(view):
+    """With METRICS_TOKEN set, /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`.
+
+    Its counts by route and status tell anyone how the service is used and where it fails.
+    """
+
+    @functools.wraps(view)
+    def guarded(*args, **kwargs):
+        token = current_app.config["METRICS_TOKEN"]
+        if token:
+            given = request.headers.get("Authorization", "").encode()
+            if not hmac.compare_digest(given, f"Bearer {token}".encode()):
+                return problem(
+                    401,
+                    "The metrics need the METRICS_TOKEN as `Authorization: Bearer <token>`.",
+                    headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+                )
+        return view(*args, **kwargs)
+
+    return guarded
+
+
 def register_observability(app: Flask) -> None:
     configure_logging(app.config["LOG_LEVEL"])
     app.before_request(_start)
     app.after_request(_finish)
     # Under gunicorn every worker writes its samples to PROMETHEUS_MULTIPROC_DIR and /metrics
     # adds them up; otherwise (development, tests) each app gets a registry of its own.
-    options = {"group_by": "url_rule", "excluded_paths": ["^/metrics$"], "defaults_prefix": "directory"}
+    options = {
+        "group_by": "url_rule",
+        "excluded_paths": ["^/metrics$"],
+        "defaults_prefix": "directory",
+        "metrics_decorator": metrics_token_required,
+    }
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         GunicornInternalPrometheusMetrics(app, **options)
     else:

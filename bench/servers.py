@@ -78,7 +78,7 @@ def server_environment(database_kind: str, redis_url: str) -> dict[str, str]:
     if database_kind == "postgresql":
         # Production refuses SQLite; on PostgreSQL the app runs with APP_ENV=production and a Redis store.
         check_redis(redis_url)
-        env.update(APP_ENV="production", RATELIMIT_STORAGE_URI=redis_url)
+        env.update(APP_ENV="production", RATELIMIT_STORAGE_URI=redis_url, PUBLIC_BASE_URL="http://127.0.0.1")
     return env
 
 

@@ -67,13 +67,14 @@ def read_answer(connection: socket.socket) -> bytes:
 
 
 @contextlib.contextmanager
-def gunicorn(database_url: str, *, workers: int = 3, threads: int = 2, env: dict | None = None):
+def gunicorn(database_url: str, *, workers: int | None = 3, threads: int | None = 2, env: dict | None = None):
+    """gunicorn with the repository's config; workers and threads None keep the config's own."""
     port = free_port()
+    sizes = [*(["--workers", str(workers)] if workers else []), *(["--threads", str(threads)] if threads else [])]
     # Output goes to files, not pipes: an undrained pipe would block gunicorn once it filled.
     output, errors = tempfile.TemporaryFile(), tempfile.TemporaryFile()
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--threads", str(threads), "wsgi:app"],
+        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}", *sizes, "wsgi:app"],
         cwd=ROOT,
         env={**os.environ, "DATABASE_URL": database_url, **(env or {})},
         stdout=output,

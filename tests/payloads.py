@@ -1,4 +1,6 @@
-"""Valid request bodies that tests start from and vary."""
+"""Request bodies that tests start from and vary, and the worst shapes a body can take."""
+
+import json
 
 
 def municipality(code: str = "226", **changes) -> dict:
@@ -40,3 +42,38 @@ def event(**changes) -> dict:
         "is_online": True,
         **changes,
     }
+
+
+def nested(depth: int, leaf=1, key: str | None = "a"):
+    """A value nested `depth` levels deep: objects under `key`, or arrays when key is None."""
+    value = leaf
+    for _ in range(depth):
+        value = [value] if key is None else {key: value}
+    return value
+
+
+def deep_bytes(depth: int, opening: bytes, closing: bytes, leaf: bytes = b"1") -> bytes:
+    """JSON text nested far deeper than any parser's recursion (json.dumps itself would overflow)."""
+    return opening * depth + leaf + closing * depth
+
+
+def import_row(field: str, raw_value: bytes) -> bytes:
+    """A JSON import of one company whose `field` is the raw JSON text given."""
+    return b'[{"business_id": "9863462-5", "name": "Syva Oy", "' + field.encode() + b'": ' + raw_value + b"}]"
+
+
+# What an editor's JSON import could send: nested past any company's shape, or rows far past a
+# company's size. Each must be refused at once with bounded memory (tests/test_hostile.py).
+HOSTILE_IMPORTS = {
+    "arrays 100,000 deep in tags": import_row("tags", deep_bytes(100_000, b"[", b"]", b"")),
+    "objects 100,000 deep in description": import_row("description", deep_bytes(100_000, b'{"fi":', b"}")),
+    "rows nested 100,000 deep": deep_bytes(100_000, b"[", b"]"),
+    "one level past a company": import_row("description", b'{"fi": {"x": 1}}'),
+    "a million tags": import_row("tags", b"[" + b",".join([b'"x"'] * 1_000_000) + b"]"),
+    "a row of 200,000 fields": b"[{" + b",".join(b'"f%d": 0' % n for n in range(200_000)) + b"}]",
+    "object at the top": json.dumps({"business_id": "9863462-5"}).encode(),
+    "truncated": b'[{"business_id": "9863462-5", "tags": [[',
+    "NaN": b'[{"business_id": "9863462-5", "latitude": NaN}]',
+    "invalid UTF-8": b'[{"business_id": "9863462-5", "name": "\xc3\x28"}]',
+    "trailing garbage": b'[{"business_id": "9863462-5"}] {}',
+}

@@ -5,6 +5,8 @@ Each must be a 4xx problem answer (never a 500) and a rejected write must leave 
 
 import json
 import re
+import time
+import tracemalloc
 
 import pytest
 
@@ -31,6 +33,11 @@ HOSTILE_BODIES = {
     "huge array": json.dumps({"tags": ["x"] * 50_000, "municipalities": ["226"] * 50_000}).encode(),
     "NUL bytes": json.dumps({"name": "a\u0000b", "title": {"fi": "a\u0000b"}, "slug": "a\u0000b", "code": "2\u000026"}).encode(),
     "big integers": json.dumps({"population": 2**70, "founded_year": -(2**70), "priority": 2**64}).encode(),
+    # Within the 64 levels a body may have: every merge patch and schema walks these to their end.
+    "deep objects within the limit": json.dumps({field: payloads.nested(62) for field in ("name", "title", "description")}).encode(),
+    "deep arrays within the limit": json.dumps({"tags": payloads.nested(62, key=None), "municipalities": payloads.nested(62, key=None)}).encode(),
+    "a body of 60,000 unknown fields": json.dumps({f"field{n}": n for n in range(60_000)}).encode(),
+    "a body of 20,000 empty lists": json.dumps({"tags": [[]] * 20_000}).encode(),
 }
 
 # Each hostile query string and what every list must answer: 400 for a NUL byte, else 422 naming the parameter.
@@ -141,3 +148,63 @@ def test_body_shorter_than_its_content_length_is_400(database_url, client):
     assert status == b"400", rest
     assert b"application/problem+json" in rest
     assert client.get("/api/v1/spearheads").get_json() == []
+
+
+def _import(client, body: bytes):
+    return client.post("/api/v1/companies/import?dry_run=true", data=body, content_type="application/json")
+
+
+@pytest.mark.parametrize("name", payloads.HOSTILE_IMPORTS)
+def test_hostile_imports_are_refused(seeded, client_with, name):
+    """Even an editor of one municipality must not be able to make a worker run out of memory or time."""
+    editor = client_with("editor", "226")
+    before = _snapshot(editor)
+    started = time.monotonic()
+    answer = _import(editor, payloads.HOSTILE_IMPORTS[name])
+    _assert_problem(answer, name)
+    if answer.status_code == 400 and "deep" in name:
+        assert "nested deeper than 3 levels" in answer.get_json()["detail"]
+    assert time.monotonic() - started < 20, name  # the old parser took minutes, or the whole machine
+    assert _snapshot(editor) == before
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        payloads.import_row("tags", payloads.deep_bytes(10_000, b"[", b"]", b"")),
+        payloads.import_row("description", payloads.deep_bytes(10_000, b'{"fi":', b"}")),
+        payloads.import_row("tags", b"[" + b",".join([b'"x"'] * 300_000) + b"]"),
+    ],
+    ids=["deep arrays", "deep objects", "wide list"],
+)
+def test_an_import_is_refused_as_it_is_read(client, body):
+    """Refused with the memory of a parser buffer, not of the nesting (which grew with its square)."""
+    tracemalloc.start()
+    try:
+        answer = _import(client, body)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert answer.status_code == 400, answer.data[:300]
+    assert peak < 24 * 1024 * 1024, peak
+
+
+def test_deep_merge_patches_within_the_limit(client, seeded):
+    """A PATCH may nest 64 levels; the merge patch and the schema answer it with a 422, not a RecursionError."""
+    company = client.get("/api/v1/companies?page_size=1").get_json()[0]
+    path = f"/api/v1/companies/{company['id']}"
+    etag = client.get(path).headers["ETag"]
+    for field in ("description", "name", "tags"):
+        answer = client.patch(path, json={field: payloads.nested(62)}, headers={"If-Match": etag})
+        assert answer.status_code == 422, (field, answer.data[:300])
+        assert field in answer.get_json()["errors"] or any(key.startswith(field) for key in answer.get_json()["errors"])
+    too_deep = client.patch(path, json={"description": payloads.nested(64)}, headers={"If-Match": etag})
+    assert too_deep.status_code == 400
+    assert client.get(path).headers["ETag"] == etag
+
+
+def test_an_overlong_list_is_refused_before_its_items_are_checked(client):
+    """5,000 bad items answer one message, not 5,000 (an answer fifteen times the body's size)."""
+    answer = client.post("/api/v1/companies", json=payloads.company(tags=[[]] * 5000, spearheads=[1] * 5000))
+    assert answer.status_code == 422
+    assert answer.get_json()["errors"] == {"tags": ["At most 200 items."], "spearheads": ["At most 100 items."]}

@@ -142,3 +142,41 @@ def test_cancelled_event_at_a_place(client, karstula):
         "address": {"@type": "PostalAddress", "streetAddress": "Keskustie 2", "addressLocality": "Karstula",
                     "addressCountry": "FI"},
     }
+
+
+HOSTILE_NAME = "Evil </script><script>alert(1)</script> Oy"
+
+
+def test_json_ld_is_safe_inside_an_html_script_element(client):
+    company = client.post(
+        "/api/v1/companies", json=payloads.company(name=HOSTILE_NAME, description={"fi": "Sahat & <b>höylät</b>"})
+    ).get_json()
+    event = client.post(
+        "/api/v1/events", json=payloads.event(title={"fi": HOSTILE_NAME}, organizer={"name": "A & B <Oy>"})
+    ).get_json()
+    for path in (f"/api/v1/companies/{company['id']}", f"/api/v1/events/{event['id']}"):
+        raw = client.get(path, headers=LD).data
+        assert not set(raw) & set(b"<>&"), raw
+        assert b"\\u003c/script\\u003e" in raw
+    document = client.get(f"/api/v1/companies/{company['id']}", headers=LD).get_json(force=True)
+    assert document["name"] == HOSTILE_NAME
+    assert {"@language": "fi", "@value": "Sahat & <b>höylät</b>"} in document["description"]
+
+
+def test_absolute_urls_come_from_public_base_url_not_from_the_host_header(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", "https://yritykset.example")
+    organizer = client.post("/api/v1/companies", json=payloads.company()).get_json()
+    event = client.post(
+        "/api/v1/events", json=payloads.event(organizer={"name": "Karstulan Puutuote Oy", "company_id": organizer["id"]})
+    ).get_json()
+    base = "https://yritykset.example"
+    forged = {**LD, "Host": "evil.example", "X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https"}
+    company_answer = client.get(f"/api/v1/companies/{organizer['id']}", headers=forged)
+    event_answer = client.get(f"/api/v1/events/{event['id']}", headers=forged)
+    for answer in (company_answer, event_answer):
+        assert answer.status_code == 200
+        assert b"evil.example" not in answer.data and "evil.example" not in str(answer.headers)
+    assert company_answer.get_json(force=True)["@id"] == f"{base}/api/v1/companies/{organizer['id']}"
+    document = event_answer.get_json(force=True)
+    assert document["@id"] == f"{base}/api/v1/events/{event['id']}"
+    assert document["organizer"]["@id"] == f"{base}/api/v1/companies/{organizer['id']}"

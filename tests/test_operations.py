@@ -67,6 +67,18 @@ def test_metrics_count_requests_by_route_and_status(client):
     assert _count(after, missing) - _count(before, missing) == 1
 
 
+def test_metrics_token_guards_the_metrics(app, anonymous, client, monkeypatch):
+    monkeypatch.setitem(app.config, "METRICS_TOKEN", "m3trics-t0ken")
+    for refused in (anonymous, client):  # an API key, even an admin's, is not the metrics token
+        for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "m3trics-t0ken"}):
+            answer = refused.get("/metrics", headers=headers)
+            assert answer.status_code == 401 and answer.content_type == "application/problem+json", headers
+            assert answer.headers["WWW-Authenticate"].startswith("Bearer")
+            assert b"directory_http_request" not in answer.data
+    answer = anonymous.get("/metrics", headers={"Authorization": "Bearer m3trics-t0ken"})
+    assert answer.status_code == 200 and "directory_http_request" in answer.get_data(as_text=True)
+
+
 def test_metrics_add_up_across_gunicorn_workers(database_url):
     with gunicorn(database_url, workers=3, threads=1) as server:
         base = server.base_url
@@ -110,12 +122,30 @@ def test_sigterm_lets_a_request_in_flight_finish(database_url, admin_key, client
 
 def test_production_refuses_unsafe_settings(monkeypatch):
     monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
     monkeypatch.setenv("CORS_ORIGINS", "*")
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")
     with pytest.raises(UnsafeConfiguration) as refused:
         create_app(ProductionConfig)
     reasons = str(refused.value)
     assert "DATABASE_URL" in reasons and "CORS_ORIGINS" in reasons and "RATELIMIT_STORAGE_URI" in reasons
+    assert "PUBLIC_BASE_URL" in reasons
+
+
+@pytest.mark.parametrize("base", ["", "directory.example", "https://directory.example/api/v1", "ftp://directory.example"])
+def test_production_needs_the_public_origin_for_absolute_links(monkeypatch, base):
+    monkeypatch.setenv("PUBLIC_BASE_URL", base)
+    assert any("PUBLIC_BASE_URL" in reason for reason in ProductionConfig.unsafe_settings(os.environ))
+
+
+def test_production_starts_with_safe_settings():
+    environ = {
+        "DATABASE_URL": "postgresql+psycopg://directory@db/directory",
+        "CORS_ORIGINS": "https://platform.example",
+        "RATELIMIT_STORAGE_URI": "redis://redis:6379/0",
+        "PUBLIC_BASE_URL": "https://directory.example/",
+    }
+    assert ProductionConfig.unsafe_settings(environ) == []
 
 
 @pytest.mark.postgresql

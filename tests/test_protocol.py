@@ -1,11 +1,13 @@
 """Behaviour shared by every endpoint: pagination, problem answers, body limits and hostile bodies."""
 
 import json
+import socket
 
 import pytest
 
 from api import create_app
 from tests import payloads
+from tests.live import gunicorn
 
 
 def _problem(answer, status):
@@ -146,3 +148,44 @@ def test_allow_lists_exactly_the_methods_of_the_resource(client, path, methods):
     refused = client.open(path, method="POST" if "POST" not in methods else "DELETE")
     _problem(refused, 405)
     assert set(refused.headers["Allow"].split(", ")) == methods
+
+
+def _send_chunked(base_url: str, method: str, path: str, headers: dict, body: bytes, chunk: int = 64 * 1024) -> tuple[int, bytes]:
+    """Send a body with Transfer-Encoding: chunked (the test client always sends a Content-Length)."""
+    port = int(base_url.rsplit(":", 1)[1])
+    head = f"{method} {path} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n"
+    head += "".join(f"{name}: {value}\r\n" for name, value in headers.items()) + "\r\n"
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
+        connection.sendall(head.encode())
+        try:
+            for start in range(0, len(body), chunk):
+                part = body[start:start + chunk]
+                connection.sendall(b"%x\r\n%s\r\n" % (len(part), part))
+            connection.sendall(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server may answer and close before the whole body is sent
+        answer = b""
+        while True:
+            try:
+                data = connection.recv(65536)
+            except ConnectionResetError:
+                break
+            if not data:
+                break
+            answer += data
+    status_line, _, rest = answer.partition(b"\r\n")
+    return int(status_line.split()[1]), rest
+
+
+def test_a_chunked_body_over_one_mebibyte_is_413(database_url, client, admin_key):
+    created = client.post("/api/v1/spearheads", json=payloads.spearhead())
+    headers = {"Authorization": f"Bearer {admin_key}", "Content-Type": "application/json", "If-Match": created.headers["ETag"]}
+    big = json.dumps({"description": {"fi": "x" * (1024 * 1024 + 10)}}).encode()
+    small = json.dumps({"description": {"fi": "Puu"}}).encode()
+    with gunicorn(database_url, workers=1) as server:
+        status, rest = _send_chunked(server.base_url, "PATCH", created.headers["Location"], headers, big)
+        assert status == 413, rest[-500:]
+        assert b"application/problem+json" in rest
+        status, rest = _send_chunked(server.base_url, "PATCH", created.headers["Location"], headers, small)
+        assert status == 200, rest[:500]
+    assert client.get(created.headers["Location"]).get_json()["description"] == {"fi": "Puu"}

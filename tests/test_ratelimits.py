@@ -132,13 +132,13 @@ def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_count(database
 
 
 @pytest.mark.parametrize("trusted", [0, 1])
-def test_links_name_the_public_address_only_behind_a_trusted_proxy(database_url, seeded, trusted):
+def test_links_name_the_public_base_url_whatever_a_proxy_forwards(database_url, seeded, trusted):
     proxied = _behind_proxy(database_url, trusted)
     forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "invest.example"}
     company = proxied.get("/api/v1/companies?page_size=1").get_json()[0]["id"]
     document = proxied.get(f"/api/v1/companies/{company}", headers={**forwarded, "Accept": "application/ld+json"})
-    expected = "https://invest.example/" if trusted else "http://localhost/"
-    assert document.get_json()["@id"] == f"{expected}api/v1/companies/{company}"
+    expected = proxied.application.config["PUBLIC_BASE_URL"]
+    assert document.get_json()["@id"] == f"{expected}/api/v1/companies/{company}"
 
 
 def test_a_redis_outage_falls_back_to_counts_per_process_and_recovers(redis_url, redis_counts, second_app):

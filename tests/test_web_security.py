@@ -3,7 +3,7 @@
 import pytest
 
 from api import create_app
-from api.config import TestConfig
+from api.config import ProductionConfig, TestConfig
 
 PLATFORM = "https://invest.example.fi"
 
@@ -72,3 +72,29 @@ def test_json_answers_allow_no_active_content(anonymous):
 def test_bodies_over_the_limit_are_413(client):
     answer = client.post("/api/v1/companies", data=b"[" + b" " * (1024 * 1024) + b"]", content_type="application/json")
     assert answer.status_code == 413 and answer.content_type == "application/problem+json"
+
+
+def test_development_allows_local_origins_only(anonymous):
+    for origin in ("http://localhost:5173", "http://127.0.0.1:3000", "http://[::1]:8080", "http://localhost"):
+        answer = anonymous.get("/api/v1/companies", headers={"Origin": origin})
+        assert answer.headers.get("Access-Control-Allow-Origin") == origin, origin
+    for origin in ("http://localhost.evil.example:5173", "https://evil.example", "http://192.168.1.5:5173", "null"):
+        answer = anonymous.get("/api/v1/companies", headers={"Origin": origin})
+        assert "Access-Control-Allow-Origin" not in answer.headers, origin
+
+
+def test_production_keeps_only_the_listed_origins(database_url, monkeypatch):
+    safe = {
+        "DATABASE_URL": "postgresql+psycopg://directory@db/directory",
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+        "PUBLIC_BASE_URL": "https://directory.example",
+    }
+    for name, value in safe.items():
+        monkeypatch.setenv(name, value)
+
+    class Config(ProductionConfig):
+        SQLALCHEMY_DATABASE_URI = database_url
+
+    client = create_app(Config).test_client()
+    answer = client.get("/api/v1/companies", headers={"Origin": "http://localhost:5173"})
+    assert "Access-Control-Allow-Origin" not in answer.headers

@@ -1,5 +1,7 @@
 """Companies and events as schema.org JSON-LD, the structured data that search engines read."""
 
+from flask import current_app, url_for
+
 from api import jsonio
 from api.domain.business_id import vat_number
 from api.domain.event_time import to_helsinki
@@ -136,8 +138,21 @@ def event(record: Event, url: str, organizer_url: str | None) -> dict:
     })
 
 
+# JSON-LD is embedded in HTML `<script>` elements: these characters, escaped, can never close one
+# (`</script>`) or start markup. In JSON they occur only inside strings, where the escapes mean the same.
+HTML_SAFE = {b"<": b"\\u003c", b">": b"\\u003e", b"&": b"\\u0026"}
+
+
 def dumps(document: dict) -> bytes:
-    return jsonio.dumps(document)
+    text = jsonio.dumps(document)
+    for character, escaped in HTML_SAFE.items():
+        text = text.replace(character, escaped)
+    return text
+
+
+def public_url(endpoint: str, **values) -> str:
+    """An absolute link under PUBLIC_BASE_URL; the request's Host is whatever the client wrote."""
+    return current_app.config["PUBLIC_BASE_URL"] + url_for(endpoint, **values)
 
 
 def _response(description: str, example: dict) -> dict:

@@ -28,6 +28,11 @@ CHUNK_ROWS = 500
 # A file of many bad rows is answered with this many problems (and the count of bad rows).
 MAX_REPORTED_ERRORS = 1000
 SPOOL_IN_MEMORY_BYTES = 1024 * 1024
+# A JSON import nests no deeper than its rows' shapes: the array, a company, a list or multilingual text.
+MAX_JSON_DEPTH = 3
+# A company's fields, its 200 tags and its spearheads, with room to spare: a row is built in memory
+# before it is checked, so its size is bounded as it is read.
+MAX_ROW_VALUES = 1000
 _BUSINESS_ID = BusinessId(required=True)
 
 Progress = Callable[[int, int], None]
@@ -85,13 +90,61 @@ def _csv_rows(source: BinaryIO) -> Iterator[tuple[int, object]]:
         text.detach()  # the source stays open for the second pass
 
 
+def _add(container: dict | list, key: str | None, value) -> None:
+    if isinstance(container, list):
+        container.append(value)
+    else:
+        container[key] = value
+
+
+def _json_items(events: Iterable[tuple[str, object]]) -> Iterator[object]:
+    """The items of the top-level array, built from the parser's events within the shapes a row has.
+
+    Built here rather than by ijson.items, whose event prefixes grow with the depth (memory with its
+    square), so a file nested past MAX_JSON_DEPTH or a row past MAX_ROW_VALUES is refused as it is read.
+    """
+    stack: list[dict | list] = []  # containers being built; stack[0] is the top-level array (never filled)
+    key = None
+    values = 0
+    for event, value in events:
+        if event == "map_key":
+            key = value
+            continue
+        if event in ("end_map", "end_array"):
+            finished = stack.pop()
+            if len(stack) == 1:
+                values = 0
+                yield finished
+            continue
+        values += 1
+        if values > MAX_ROW_VALUES:
+            raise UnreadableFile(f"A row holds more than {MAX_ROW_VALUES} values; a company has far fewer fields.")
+        if event in ("start_map", "start_array"):
+            if len(stack) == MAX_JSON_DEPTH:
+                raise UnreadableFile(
+                    f"The JSON is nested deeper than {MAX_JSON_DEPTH} levels (the array, its company objects, "
+                    "and their lists and multilingual texts)."
+                )
+            container: dict | list = {} if event == "start_map" else []
+            if len(stack) > 1:
+                _add(stack[-1], key, container)
+            stack.append(container)
+            if len(stack) == 1:
+                values = 0
+        elif len(stack) == 1:
+            values = 0
+            yield value
+        else:
+            _add(stack[-1], key, value)
+
+
 def _json_rows(source: BinaryIO) -> Iterator[tuple[int, object]]:
     start = source.read(64).lstrip()
     source.seek(0)
     if not start.startswith(b"["):
         raise UnreadableFile("A JSON import is an array of company objects: [{\"business_id\": …}, …].")
     try:
-        yield from enumerate(ijson.items(source, "item", use_float=True), 1)
+        yield from enumerate(_json_items(ijson.basic_parse(source, use_float=True)), 1)
     except ijson.JSONError as error:
         raise UnreadableFile(f"The body is not valid JSON: {error}.") from error
 

@@ -201,7 +201,7 @@ class CompaniesByIdViews(MethodView):
         if preferred("application/json", jsonld.MEDIA_TYPE) == jsonld.MEDIA_TYPE:
             company = get_company(company_id)
             municipality = db.session.get(Municipality, company.municipality) if company.municipality else None
-            url = url_for("companies.CompaniesByIdViews", company_id=company.id, _external=True)
+            url = jsonld.public_url("companies.CompaniesByIdViews", company_id=company.id)
             return document(jsonld.dumps(jsonld.company(company, url, municipality)), jsonld.MEDIA_TYPE)
         return vary_on_accept(records.read(*lookup(company_id), CompanySchema))
 

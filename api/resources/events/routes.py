@@ -121,9 +121,9 @@ class EventsByIdViews(MethodView):
         """Get an event (schema.org JSON-LD with Accept: application/ld+json)"""
         if preferred("application/json", jsonld.MEDIA_TYPE) == jsonld.MEDIA_TYPE:
             event = get_event(event_id)
-            url = url_for("events.EventsByIdViews", event_id=event.id, _external=True)
+            url = jsonld.public_url("events.EventsByIdViews", event_id=event.id)
             company_id = (event.organizer or {}).get("company_id")
-            organizer = url_for("companies.CompaniesByIdViews", company_id=company_id, _external=True) if company_id else None
+            organizer = jsonld.public_url("companies.CompaniesByIdViews", company_id=company_id) if company_id else None
             return document(jsonld.dumps(jsonld.event(event, url, organizer)), jsonld.MEDIA_TYPE)
         return vary_on_accept(records.read(*lookup(event_id), EventSchema))
 
