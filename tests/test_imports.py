@@ -106,6 +106,50 @@ def test_excel_csv_with_bom_semicolons_and_decimal_commas(client, karstula):
     assert company["name"] == "Karstulan Puutuote Oy" and company["municipality"] == "226"
 
 
+def test_finnish_excel_csv_in_windows_1252(client, seeded):
+    """What Excel set to Finnish saves as "CSV": Windows-1252, semicolons, its own booleans and dates."""
+    body = (
+        "Business_ID;NAME;Municipality;Description_FI;Growth_Seeking;international;Ended_On;Tags;Phone;Spearheads\r\n"
+        "0112038-9;Sähkö-Äijälä Oy;226;Myymme sähkötarvikkeita ja öljyä.;TOSI;epätosi;31.12.2026;"
+        "\"saha, sahatavara; höyläämö\";+358 40 123 4567;puu ja biotalous;;\r\n"
+        "2331972-7;Kivijärven Kala Oy;265;;kyllä;EI;;kala;'+358441234567;;;;\r\n"
+        ";;;;;;;;;;;\r\n"
+    ).encode("cp1252")
+    assert _ok(_import(client, body)) == {"created": 2, "updated": 0, "unchanged": 0}
+    companies = _by_business_id(client)
+    first, second = companies["0112038-9"], companies["2331972-7"]
+    assert (first["name"], first["description"]["fi"]) == ("Sähkö-Äijälä Oy", "Myymme sähkötarvikkeita ja öljyä.")
+    assert (first["growth_seeking"], first["international"], first["ended_on"]) == (True, False, "2026-12-31")
+    assert first["tags"] == ["saha", "sahatavara", "höyläämö"] and first["phone"] == "+358401234567"
+    assert first["spearheads"] == [client.get("/api/v1/spearheads/wood-bioeconomy").get_json()["id"]]
+    assert (second["growth_seeking"], second["international"], second["phone"]) == (True, False, "+358441234567")
+    assert "0112038-9" in [company["business_id"] for company in client.get("/api/v1/companies?tag=saha").get_json()]
+    assert [company["business_id"] for company in client.get("/api/v1/companies?tag=höyläämö").get_json()] == ["0112038-9"]
+    # The same file again changes nothing, UTF-8 as Excel's "CSV UTF-8" too.
+    assert _ok(_import(client, body)) == {"created": 0, "updated": 0, "unchanged": 2}
+    utf8 = "\ufeff".encode() + body.decode("cp1252").encode()
+    assert _ok(_import(client, utf8)) == {"created": 0, "updated": 0, "unchanged": 2}
+
+
+@pytest.mark.parametrize(
+    ("column", "cell", "hint"),
+    [
+        ("phone", "3,58401E+11", "format the phone column as Text"),
+        ("growth_seeking", "joo", "TOSI/EPÄTOSI, kyllä/ei"),
+        ("ended_on", "2026/12/31", "31.12.2026"),
+        ("ended_on", "31.2.2026", "31.12.2026"),
+        ("spearheads", "wood-bioeconomy|puuta", "growth-internationalisation, investment-logistics"),
+        ("size_class", "5.9.", "0-4, 5-9"),
+    ],
+)
+def test_a_refused_cell_says_what_would_be_accepted(app, client, seeded, column, cell, hint):
+    before = database_dump(app)
+    errors = _rejected(_import(client, f"business_id;name;{column}\r\n0112038-9;Uusi Oy;{cell}\r\n"))
+    assert [(error["row"], error["field"]) for error in errors] == [(2, column)]
+    assert hint in errors[0]["message"], errors[0]["message"]
+    assert database_dump(app) == before
+
+
 def test_plain_comma_csv_without_bom(client, karstula):
     body = f"{HEADER}\n0112038-9,Karstulan Puutuote Oy,226,43500,62.878,24.8,saha,false\n"
     assert _ok(_import(client, body)) == {"created": 1, "updated": 0, "unchanged": 0}
@@ -181,7 +225,7 @@ def test_header_problems(client, karstula):
     errors = _rejected(_import(client, "name\nOy\n"))
     assert errors == [{"row": 1, "field": "business_id", "message": errors[0]["message"]}]
     errors = _rejected(_import(client, "business_id,name\n0112038-9,Oy,extra\n"))
-    assert errors[0]["row"] == 2 and errors[0]["field"] == "_row"
+    assert errors[0]["row"] == 2 and errors[0]["field"] == "_row" and "past the last column" in errors[0]["message"]
 
 
 def test_json_rows(client, karstula):
@@ -265,8 +309,9 @@ def test_command_line_progress_bar_on_a_large_file(client, karstula, runner, tmp
 
 
 def test_tags_cannot_hold_the_list_separator(client):
-    answer = client.post("/api/v1/companies", json=payloads.company(tags=["saha|vienti"]))
-    assert answer.status_code == 422 and "tags.0" in answer.get_json()["errors"]
+    for separated in ("saha|vienti", "saha, vienti", "saha;vienti"):
+        answer = client.post("/api/v1/companies", json=payloads.company(tags=[separated]))
+        assert answer.status_code == 422 and "tags.0" in answer.get_json()["errors"]
     spaced = client.post("/api/v1/companies", json=payloads.company(tags=["  saha "]))
     assert spaced.get_json()["tags"] == ["saha"]
 
