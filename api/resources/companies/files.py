@@ -180,6 +180,10 @@ class CompaniesXlsxViews(MethodView):
     def get(self, args):
         """Export companies as an Excel workbook (the list's filters)"""
         preferred(xlsx.MEDIA_TYPE)
+        # The export's server-side cursor needs a transaction, which reads otherwise go without
+        # (database.read_without_transaction): the session lets go of its autocommit connection. (The CSV
+        # export streams after the request's session has been removed, so it starts a transaction anyway.)
+        db.session.rollback()
         # The workbook is zipped once its rows are written, so it is built in a temporary file (openpyxl's
         # write-only mode keeps memory flat) and then sent from there.
         target = tempfile.TemporaryFile()
