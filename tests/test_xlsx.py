@@ -234,3 +234,14 @@ def test_unreadable_workbooks_are_400(app, client, body):
     assert answer.status_code == 400, answer.data
     assert answer.content_type == "application/problem+json"
     assert database_dump(app) == before
+
+
+def test_an_old_excel_file_is_told_apart_from_csv(app, client, runner, tmp_path):
+    """Browsers send .xls as application/vnd.ms-excel too, the type they give .csv files on Windows."""
+    old_excel = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512)
+    answer = _upload(client, old_excel, "yritykset.xls", "application/vnd.ms-excel")
+    assert answer.status_code == 400 and "Excel Workbook (.xlsx)" in answer.get_json()["detail"]
+    path = tmp_path / "yritykset.xls"
+    path.write_bytes(old_excel)
+    result = runner.invoke(args=["import", "companies", str(path)])
+    assert result.exit_code == 1 and "old Excel file" in result.output

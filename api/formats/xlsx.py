@@ -99,7 +99,8 @@ def _check_unpacked_size(source: BinaryIO) -> None:
     shared_strings = sum(member.file_size for member in members if member.filename.endswith("sharedStrings.xml"))
     if sum(member.file_size for member in members) > MAX_UNPACKED_BYTES or shared_strings > MAX_SHARED_STRINGS_BYTES:
         raise csv.UnreadableTable(
-            f"The workbook unpacks to more than {MAX_UNPACKED_BYTES // 2**20} MiB; import it in parts."
+            f"The workbook unpacks to more than the import takes ({MAX_UNPACKED_BYTES // 2**20} MiB, of which "
+            f"{MAX_SHARED_STRINGS_BYTES // 2**20} MiB of text); import it in parts."
         )
 
 

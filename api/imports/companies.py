@@ -92,17 +92,23 @@ KINDS = {
     csv_format.MEDIA_TYPE: "csv", csv_format.EXCEL_MEDIA_TYPE: "csv", xlsx_format.MEDIA_TYPE: "xlsx", "application/json": "json",
 }
 KINDS_BY_SUFFIX = {".csv": "csv", ".xlsx": "xlsx", ".json": "json"}
+ZIP_SIGNATURE = b"PK\x03\x04"
+# Compound files: Excel 97-2003 workbooks, and password-protected .xlsx files.
+OLD_EXCEL_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 def kind_of(media_type: str | None, filename: str | None, source: BinaryIO) -> str:
-    """A file's kind by its media type, else its name's suffix, else its content (a workbook is a zip
-    archive, JSON an array)."""
-    if kind := KINDS.get(media_type or "") or KINDS_BY_SUFFIX.get(PurePath(filename or "").suffix.lower()):
-        return kind
+    """A file's kind: a workbook by its content (a zip archive, whatever it was sent as), else by its
+    media type, else by its name's suffix, else JSON if it is an array and CSV otherwise."""
     start = source.read(64)
     source.seek(0)
-    if start.startswith(b"PK\x03\x04"):
+    if start.startswith(OLD_EXCEL_SIGNATURE):
+        raise UnreadableFile("This is an old Excel file (.xls) or an encrypted workbook: save it from Excel as "
+                             "\"Excel Workbook (.xlsx)\" or \"CSV UTF-8\", without a password.")
+    if start.startswith(ZIP_SIGNATURE):
         return "xlsx"
+    if kind := KINDS.get(media_type or "") or KINDS_BY_SUFFIX.get(PurePath(filename or "").suffix.lower()):
+        return kind
     return "json" if start.lstrip().startswith(b"[") else "csv"
 
 
