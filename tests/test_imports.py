@@ -69,10 +69,10 @@ def test_an_export_names_spearheads_by_slug_so_it_imports_where_ids_differ(clien
     assert client.get("/api/v1/companies?business_id=0112038-9").get_json()[0]["spearheads"] == [new["id"]]
 
 
-def test_a_file_may_name_spearheads_by_slug_or_id(client, seeded):
+def test_a_file_may_name_spearheads_by_slug_title_or_id(client, seeded):
     spearheads = {item["slug"]: item["id"] for item in client.get("/api/v1/spearheads").get_json()}
     body = ("business_id,name,municipality,spearheads\n"
-            f"0112038-9,Karstulan Puutuote Oy,226,wood-bioeconomy|{spearheads['food-agriculture']}\n")
+            f"0112038-9,Karstulan Puutuote Oy,226,wood-bioeconomy|{spearheads['food-agriculture']}|PUU JA BIOTALOUS\n")
     assert _ok(_import(client, body))["created"] == 1
     [company] = client.get("/api/v1/companies?business_id=0112038-9").get_json()
     assert set(company["spearheads"]) == {spearheads["wood-bioeconomy"], spearheads["food-agriculture"]}

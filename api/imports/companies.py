@@ -207,7 +207,8 @@ class _Pass:
             slugs = ", ".join(sorted(spearhead_slugs().values()))
             records.invalid("spearheads", f"Unknown: {', '.join(unknown)}. The spearheads are {slugs} (or their Finnish "
                             f"titles); separate several with {csv_format.LIST_SEPARATOR}.")
-        return [self.spearhead_ids[reference.casefold()] for reference in references]
+        # A slug and a title may name the same spearhead.
+        return list(dict.fromkeys(self.spearhead_ids[reference.casefold()] for reference in references))
 
     def _resolve(self, model, key_column, keys: list[str], field: str) -> list:
         """records.resolve, remembered for the chunk (its records leave the session with it)."""
