@@ -1,12 +1,15 @@
-"""Benchmark of the bulk import and the CSV export: wall time and peak memory at 10,000 and 100,000 rows.
+"""Benchmark of the bulk import and the CSV and XLSX exports: wall time and peak memory at 10,000 and 100,000 rows.
 
     .venv/bin/python bench/imports.py [--rows 100000] [--database-url postgresql+psycopg://…/postgres]
+                                      [--phases import export export-xlsx import-xlsx]
 
 Each measurement runs in a fresh process on a fresh database (SQLite by default; with --database-url, a
 new database on that PostgreSQL server, dropped afterwards) and prints its time and the process's peak
 resident memory, beside the peak of a process that only loads the app, so growth with the row count
 shows at once. Wall time depends on what else the machine runs; the CPU time of the process does not
 (much). Writes also index each company for search, which loads the Finnish lexicon (about 250 MB).
+`export-xlsx` keeps the workbook it downloads, and `import-xlsx` imports it back (every row unchanged);
+the workbook's figures are also given as ratios to the CSV export's, measured in the same run.
 """
 
 import argparse
@@ -25,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+PHASES = ("import", "reimport", "export", "export-xlsx", "import-xlsx")
 MUNICIPALITIES = ["216", "226", "256", "265", "601", "931"]
 WORDS = "saha puu metsä kone ohjelmisto matkailu kala vienti hirsi tuote palvelu energia".split()
 
@@ -67,21 +71,30 @@ def phase(name: str, database_url: str, path: str) -> dict:
     started, cpu_started = time.perf_counter(), time.process_time()
     result: dict = {}
     with app.app_context():
-        if name in ("import", "reimport"):
+        if name in ("import", "reimport", "import-xlsx"):
             from api.imports.companies import import_companies
 
-            with open(path, "rb") as source:
-                result = import_companies(source, "csv").as_dict()
-        elif name == "export":
+            kind, source_path = ("xlsx", workbook_path(path)) if name == "import-xlsx" else ("csv", path)
+            with open(source_path, "rb") as source:
+                result = import_companies(source, kind).as_dict()
+        elif name in ("export", "export-xlsx"):
             size = 0
-            with app.test_client() as client:
-                answer = client.get("/api/v1/companies.csv", buffered=False)
+            url, kept = ("/api/v1/companies.xlsx", workbook_path(path)) if name == "export-xlsx" else ("/api/v1/companies.csv", None)
+            with app.test_client() as client, open(kept or os.devnull, "wb") as target:
+                answer = client.get(url, buffered=False)
+                first_byte = None
                 for block in answer.response:
+                    first_byte = first_byte or time.perf_counter() - started
                     size += len(block)
+                    target.write(block)
                 answer.close()
-            result = {"bytes": size}
+            result = {"bytes": size, "first_byte_seconds": round(first_byte or 0, 1)}
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
     return {**result, "seconds": round(seconds, 1), "cpu_seconds": round(cpu_seconds, 1), "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+
+
+def workbook_path(csv_path: str) -> str:
+    return str(Path(csv_path).with_suffix(".xlsx"))
 
 
 def run_phase(name: str, database_url: str, path: str = "") -> dict:
@@ -124,6 +137,8 @@ def main() -> None:
     parser.add_argument("--phase")
     parser.add_argument("--url")
     parser.add_argument("--file", default="")
+    parser.add_argument("--phases", nargs="+", default=list(PHASES), choices=PHASES,
+                        help="which measurements, in this order (the exports need the import's companies)")
     args = parser.parse_args()
     if args.phase:
         print(json.dumps(phase(args.phase, args.url, args.file)))
@@ -138,9 +153,15 @@ def main() -> None:
                 prepare(url)
                 baseline = run_phase("baseline", url)
                 print(f"{rows:>7} rows, {path.stat().st_size / 2**20:.1f} MiB CSV, app alone {baseline['peak_rss_mib']} MiB")
-                for name in ("import", "reimport", "export"):
-                    figures = run_phase(name, url, str(path))
-                    print(f"  {name:<9} {json.dumps(figures)}")
+                measured = {}
+                for name in args.phases:
+                    measured[name] = figures = run_phase(name, url, str(path))
+                    print(f"  {name:<11} {json.dumps(figures)}")
+                if {"export", "export-xlsx"} <= set(measured):
+                    csv_figures, xlsx_figures = measured["export"], measured["export-xlsx"]
+                    ratios = {key: round(xlsx_figures[key] / csv_figures[key], 2)
+                              for key in ("seconds", "cpu_seconds", "peak_rss_mib", "bytes") if csv_figures[key]}
+                    print(f"  xlsx / csv  {json.dumps(ratios)}")
             finally:
                 drop()
 

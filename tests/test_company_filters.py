@@ -270,8 +270,8 @@ def test_a_filter_that_cannot_be_repeated_is_a_422(client, query):
 
 
 def test_tag_matches_whatever_its_case_and_composition(client):
-    from urllib.parse import quote
     from unicodedata import normalize
+    from urllib.parse import quote
 
     stored = client.post("/api/v1/companies", json={"business_id": "0112038-9", "name": "Sähkö Oy", "tags": ["Vienti", normalize("NFD", "sähkö")]})
     assert stored.status_code == 201, stored.get_json()

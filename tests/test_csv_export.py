@@ -21,7 +21,7 @@ def test_columns_and_values(client, seeded):
         "/api/v1/companies",
         json=payloads.company(
             description={"fi": "Sahatavaraa; myös \"hirsitaloja\",\nja paneeleja.", "sv": "Sågat virke."},
-            municipality="226", spearheads=[spearhead["id"]], ended_on="2024-05-31", tags=["saha", "vienti, koti"],
+            municipality="226", spearheads=[spearhead["id"]], ended_on="2024-05-31", tags=["saha", "vienti"],
         ),
     ).get_json()
     answer = client.get("/api/v1/companies.csv?business_id=0112038-9")
@@ -35,8 +35,8 @@ def test_columns_and_values(client, seeded):
         "description_fi": "Sahatavaraa; myös \"hirsitaloja\",\nja paneeleja.", "description_sv": "Sågat virke.",
         "description_en": "", "industry_code": "16100", "municipality": "226", "street_address": "Keskustie 1",
         "postal_code": "43500", "post_office": "KARSTULA", "latitude": "62.878", "longitude": "24.8",
-        "website": "https://www.puutuote.example", "email": "info@puutuote.example", "phone": "+358144591111",
-        "size_class": "10-19", "founded_year": "1987", "tags": "saha|vienti, koti", "growth_seeking": "true",
+        "website": "https://www.puutuote.example", "email": "info@puutuote.example", "phone": "'+358144591111",
+        "size_class": "10-19", "founded_year": "1987", "tags": "saha|vienti", "growth_seeking": "true",
         "international": "false", "spearheads": spearhead["slug"], "ended_on": "2024-05-31", "status": "published",
     }
     assert created["ended_on"] == "2024-05-31"
@@ -69,3 +69,20 @@ def test_semicolons_for_a_finnish_spreadsheet(client, seeded):
 def test_accept_must_allow_csv(client):
     answer = client.get("/api/v1/companies.csv", headers={"Accept": "application/json"})
     assert answer.status_code == 406 and answer.content_type == "application/problem+json"
+
+
+def test_cells_that_a_spreadsheet_would_run_are_prefixed_with_a_quote(client):
+    client.post("/api/v1/companies", json=payloads.formula_like_company())
+    client.post("/api/v1/companies", json=payloads.company("2331972-7", name="'=jo lainattu Oy"))
+    rows = {row["business_id"]: row for row in _table(client.get("/api/v1/companies.csv"))}
+    row = rows["0112038-9"]
+    assert row["name"] == "'" + payloads.formula_like_company()["name"]
+    assert (row["description_fi"], row["description_sv"], row["description_en"]) == (
+        "'-20 % alennus", "'+SUM(1;2)", "'@SUM(A1:A9)")
+    assert (row["street_address"], row["post_office"]) == ("'\tKeskustie 1", "'\rKARSTULA")
+    assert row["tags"] == "'-alennus|@koti"
+    assert row["phone"] == "'+358401234567"  # E.164 starts with +, which Excel would turn into a number
+    # A quote already there gets one more, so the import can take exactly one away.
+    assert rows["2331972-7"]["name"] == "''=jo lainattu Oy"
+    for cells in rows.values():
+        assert not [cell for cell in cells.values() if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]

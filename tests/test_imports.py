@@ -44,9 +44,11 @@ def test_export_then_import_changes_nothing(app, client, seeded, delimiter):
     spearhead = client.get("/api/v1/spearheads").get_json()[0]["id"]
     client.post("/api/v1/companies", json=payloads.company(
         municipality="226", spearheads=[spearhead], ended_on="2024-05-31", phone=None,
-        description={"fi": "Rivi\nja toinen; \"lainaus\", pilkku", "sv": "Sågat virke."}, tags=["saha", "vienti, koti"],
+        description={"fi": "Rivi\nja toinen; \"lainaus\", pilkku", "sv": "Sågat virke."}, tags=["saha", "vienti"],
     ))
     client.post("/api/v1/companies", json=payloads.company("2331972-7", name="Luonnos Oy", status="draft", tags=[]))
+    client.post("/api/v1/companies", json=payloads.formula_like_company("0737546-2", latitude=-20.5, longitude=-45.25))
+    client.post("/api/v1/companies", json=payloads.company("1572860-0", name="'=jo lainattu Oy", post_office="'kylä"))
     before = database_dump(app)
     exported = client.get(f"/api/v1/companies.csv?delimiter={delimiter}")
     counted = len(_by_business_id(client))
@@ -67,10 +69,10 @@ def test_an_export_names_spearheads_by_slug_so_it_imports_where_ids_differ(clien
     assert client.get("/api/v1/companies?business_id=0112038-9").get_json()[0]["spearheads"] == [new["id"]]
 
 
-def test_a_file_may_name_spearheads_by_slug_or_id(client, seeded):
+def test_a_file_may_name_spearheads_by_slug_title_or_id(client, seeded):
     spearheads = {item["slug"]: item["id"] for item in client.get("/api/v1/spearheads").get_json()}
     body = ("business_id,name,municipality,spearheads\n"
-            f"0112038-9,Karstulan Puutuote Oy,226,wood-bioeconomy|{spearheads['food-agriculture']}\n")
+            f"0112038-9,Karstulan Puutuote Oy,226,wood-bioeconomy|{spearheads['food-agriculture']}|PUU JA BIOTALOUS\n")
     assert _ok(_import(client, body))["created"] == 1
     [company] = client.get("/api/v1/companies?business_id=0112038-9").get_json()
     assert set(company["spearheads"]) == {spearheads["wood-bioeconomy"], spearheads["food-agriculture"]}
@@ -93,7 +95,7 @@ def test_excel_csv_with_bom_semicolons_and_decimal_commas(client, karstula):
         "112038-9X;Virheellinen;;;;;;\r\n"
     )
     errors = _rejected(_import(client, body))
-    assert errors == [{"row": 3, "field": "business_id", "message": errors[0]["message"]}]
+    assert errors == [{"row": 4, "field": "business_id", "message": errors[0]["message"]}]
     body = body.replace("112038-9X", "2331972-7")
     assert _ok(_import(client, body.encode("utf-8"))) == {"created": 2, "updated": 0, "unchanged": 0}
     company = _by_business_id(client)["0112038-9"]
@@ -102,6 +104,50 @@ def test_excel_csv_with_bom_semicolons_and_decimal_commas(client, karstula):
     assert company["growth_seeking"] is True
     assert company["description"] == {"sv": "Sågat virke"}
     assert company["name"] == "Karstulan Puutuote Oy" and company["municipality"] == "226"
+
+
+def test_finnish_excel_csv_in_windows_1252(client, seeded):
+    """What Excel set to Finnish saves as "CSV": Windows-1252, semicolons, its own booleans and dates."""
+    body = (
+        "Business_ID;NAME;Municipality;Description_FI;Growth_Seeking;international;Ended_On;Tags;Phone;Spearheads\r\n"
+        "0112038-9;Sähkö-Äijälä Oy;226;Myymme sähkötarvikkeita ja öljyä.;TOSI;epätosi;31.12.2026;"
+        "\"saha, sahatavara; höyläämö\";+358 40 123 4567;puu ja biotalous;;\r\n"
+        "2331972-7;Kivijärven Kala Oy;265;;kyllä;EI;;kala;'+358441234567;;;;\r\n"
+        ";;;;;;;;;;;\r\n"
+    ).encode("cp1252")
+    assert _ok(_import(client, body)) == {"created": 2, "updated": 0, "unchanged": 0}
+    companies = _by_business_id(client)
+    first, second = companies["0112038-9"], companies["2331972-7"]
+    assert (first["name"], first["description"]["fi"]) == ("Sähkö-Äijälä Oy", "Myymme sähkötarvikkeita ja öljyä.")
+    assert (first["growth_seeking"], first["international"], first["ended_on"]) == (True, False, "2026-12-31")
+    assert first["tags"] == ["saha", "sahatavara", "höyläämö"] and first["phone"] == "+358401234567"
+    assert first["spearheads"] == [client.get("/api/v1/spearheads/wood-bioeconomy").get_json()["id"]]
+    assert (second["growth_seeking"], second["international"], second["phone"]) == (True, False, "+358441234567")
+    assert "0112038-9" in [company["business_id"] for company in client.get("/api/v1/companies?tag=saha").get_json()]
+    assert [company["business_id"] for company in client.get("/api/v1/companies?tag=höyläämö").get_json()] == ["0112038-9"]
+    # The same file again changes nothing, UTF-8 as Excel's "CSV UTF-8" too.
+    assert _ok(_import(client, body)) == {"created": 0, "updated": 0, "unchanged": 2}
+    utf8 = "\ufeff".encode() + body.decode("cp1252").encode()
+    assert _ok(_import(client, utf8)) == {"created": 0, "updated": 0, "unchanged": 2}
+
+
+@pytest.mark.parametrize(
+    ("column", "cell", "hint"),
+    [
+        ("phone", "3,58401E+11", "format the phone column as Text"),
+        ("growth_seeking", "joo", "TOSI/EPÄTOSI, kyllä/ei"),
+        ("ended_on", "2026/12/31", "31.12.2026"),
+        ("ended_on", "31.2.2026", "31.12.2026"),
+        ("spearheads", "wood-bioeconomy|puuta", "growth-internationalisation, investment-logistics"),
+        ("size_class", "5.9.", "0-4, 5-9"),
+    ],
+)
+def test_a_refused_cell_says_what_would_be_accepted(app, client, seeded, column, cell, hint):
+    before = database_dump(app)
+    errors = _rejected(_import(client, f"business_id;name;{column}\r\n0112038-9;Uusi Oy;{cell}\r\n"))
+    assert [(error["row"], error["field"]) for error in errors] == [(2, column)]
+    assert hint in errors[0]["message"], errors[0]["message"]
+    assert database_dump(app) == before
 
 
 def test_plain_comma_csv_without_bom(client, karstula):
@@ -143,16 +189,19 @@ def test_a_bad_row_leaves_the_database_exactly_as_it_was(app, client, seeded):
     existing = next(iter(_by_business_id(client)))
     rows = [f"{existing},Uusi nimi Oy,226,43500,,,,true"]
     rows += [f"{next(ids)},Yritys {n} Oy,931,44500,63.07,25.86,saha|vienti,false" for n in range(30)]
-    rows.insert(20, f"{next(ids)},Huono Oy,999,4450,91,25.86,{'x' * 61},maybe")
+    rows.insert(20, f"{next(ids)},Huono Oy,999,4450,91,25.86,{'x' * 61},false")
+    rows.insert(25, f"{next(ids)},Huono Oy,931,44500,,,,maybe")  # a cell that is read before the schema sees the row
     rows.append(f"{rows[3].split(',')[0]},Kaksoiskappale Oy,226,43500,,,,false")
     before = database_dump(app)
     errors = _rejected(_import(client, "\n".join([HEADER, *rows])))
     assert database_dump(app) == before
-    by_field = {error["field"]: error for error in errors if error["row"] == 21}
-    assert set(by_field) == {"postal_code", "latitude", "tags.0", "growth_seeking"}
-    assert {error["row"] for error in errors} == {21, 33}
-    duplicate = next(error for error in errors if error["row"] == 33)
-    assert duplicate["field"] == "business_id" and "row 4" in duplicate["message"]
+    by_field = {error["field"]: error for error in errors if error["row"] == 22}
+    assert set(by_field) == {"postal_code", "latitude", "tags.0"}
+    [boolean] = [error for error in errors if error["row"] == 27]
+    assert boolean["field"] == "growth_seeking" and "TOSI/EPÄTOSI, kyllä/ei" in boolean["message"]
+    assert {error["row"] for error in errors} == {22, 27, 35}
+    duplicate = next(error for error in errors if error["row"] == 35)
+    assert duplicate["field"] == "business_id" and "row 5" in duplicate["message"]
 
 
 def test_row_rules_of_the_api_apply(app, client, karstula):
@@ -166,17 +215,17 @@ def test_row_rules_of_the_api_apply(app, client, karstula):
     )
     errors = _rejected(_import(client, body))
     assert [(error["row"], error["field"]) for error in errors] == [
-        (1, "municipality"), (2, "spearheads"), (4, "business_id"), (5, "business_id")
+        (2, "municipality"), (3, "spearheads"), (5, "business_id"), (6, "business_id")
     ]
 
 
 def test_header_problems(client, karstula):
     errors = _rejected(_import(client, "business_id,name,colour,id\n0112038-9,Oy,blue,x\n"))
-    assert {(error["row"], error["field"]) for error in errors} == {(0, "colour"), (0, "id")}
+    assert {(error["row"], error["field"]) for error in errors} == {(1, "colour"), (1, "id")}
     errors = _rejected(_import(client, "name\nOy\n"))
-    assert errors == [{"row": 0, "field": "business_id", "message": errors[0]["message"]}]
+    assert errors == [{"row": 1, "field": "business_id", "message": errors[0]["message"]}]
     errors = _rejected(_import(client, "business_id,name\n0112038-9,Oy,extra\n"))
-    assert errors[0]["row"] == 1 and errors[0]["field"] == "_row"
+    assert errors[0]["row"] == 2 and errors[0]["field"] == "_row" and "past the last column" in errors[0]["message"]
 
 
 def test_json_rows(client, karstula):
@@ -197,7 +246,8 @@ def test_json_rows(client, karstula):
         (b"{\"business_id\": \"0112038-9\"}", "application/json"),
         (b"[{\"business_id\": ", "application/json"),
         (b"[1, 2] x", "application/json"),
-        ("business_id,name\n0112038-9,Sahaaja Öljy\n".encode("cp1252"), "text/csv"),
+        (b"business_id,name\n0112038-9,Oy \x81\x8d\n", "text/csv"),  # neither UTF-8 nor Windows-1252
+        (b"business_id,name\n0112038-9,\"Oy\x00\"\n", "text/csv"),
     ],
 )
 def test_unreadable_files_are_400(app, client, body, content_type):
@@ -246,7 +296,7 @@ def test_command_line(app, client, karstula, runner, tmp_path):
     before = database_dump(app)
     failed = runner.invoke(args=["import", "companies", str(path)])
     assert failed.exit_code == 1
-    assert "row 6, postal_code:" in failed.output and "1 row is invalid; nothing was written." in failed.output
+    assert "row 7, postal_code:" in failed.output and "1 row is invalid; nothing was written." in failed.output
     assert database_dump(app) == before
 
     data = tmp_path / "yritykset.json"
@@ -267,8 +317,9 @@ def test_command_line_progress_bar_on_a_large_file(client, karstula, runner, tmp
 
 
 def test_tags_cannot_hold_the_list_separator(client):
-    answer = client.post("/api/v1/companies", json=payloads.company(tags=["saha|vienti"]))
-    assert answer.status_code == 422 and "tags.0" in answer.get_json()["errors"]
+    for separated in ("saha|vienti", "saha, vienti", "saha;vienti"):
+        answer = client.post("/api/v1/companies", json=payloads.company(tags=[separated]))
+        assert answer.status_code == 422 and "tags.0" in answer.get_json()["errors"]
     spaced = client.post("/api/v1/companies", json=payloads.company(tags=["  saha "]))
     assert spaced.get_json()["tags"] == ["saha"]
 

@@ -1,6 +1,7 @@
 """Probes, request ids, logs and metrics; the database going away and coming back."""
 
 import json
+import os
 import signal
 import socket
 import time

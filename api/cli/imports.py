@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from api.imports.companies import ImportRejected, UnreadableFile, import_companies
+from api.imports.companies import KINDS_BY_SUFFIX, ImportRejected, UnreadableFile, import_companies, kind_of
 from api.imports.prh import import_prh
 
 # Files at least this large get a progress bar.
@@ -16,7 +16,7 @@ PROGRESS_BAR_BYTES = 1024 * 1024
 
 @click.group("import")
 def import_group() -> None:
-    """Load companies from a spreadsheet, a JSON file or the PRH open data."""
+    """Load companies from a spreadsheet (CSV or Excel), a JSON file or the PRH open data."""
 
 
 @contextlib.contextmanager
@@ -33,10 +33,6 @@ def _progress(path: Path, label: str):
         yield report
 
 
-def _kind(path: Path, forced: str | None) -> str:
-    return forced or ("json" if path.suffix.lower() == ".json" else "csv")
-
-
 def _summary(summary, dry_run: bool) -> str:
     counts = f"created {summary.created}, updated {summary.updated}, unchanged {summary.unchanged}"
     return f"Dry run, nothing written: would have {counts}." if dry_run else f"Imported: {counts}."
@@ -45,13 +41,14 @@ def _summary(summary, dry_run: bool) -> str:
 @import_group.command("companies")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check the file and count what would change; write nothing.")
-@click.option("--format", "kind", type=click.Choice(["csv", "json"]), help="Default: json for *.json files, else csv.")
+@click.option("--format", "kind", type=click.Choice(sorted(set(KINDS_BY_SUFFIX.values()))),
+              help="Default: a workbook by its content, else by the file's suffix (.csv, .xlsx, .json), else csv.")
 @with_appcontext
 def companies_command(file: Path, dry_run: bool, kind: str | None) -> None:
-    """Import companies from a CSV file or a JSON array, as POST /api/v1/companies/import does."""
+    """Import companies from a CSV file, an Excel workbook or a JSON array, as POST /api/v1/companies/import does."""
     with file.open("rb") as source, _progress(file, f"Importing {file.name}") as progress:
         try:
-            summary = import_companies(source, _kind(file, kind), dry_run=dry_run, progress=progress)
+            summary = import_companies(source, kind or kind_of(None, file.name, source), dry_run=dry_run, progress=progress)
         except UnreadableFile as error:
             raise click.ClickException(str(error)) from error
         except ImportRejected as error:

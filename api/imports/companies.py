@@ -1,4 +1,4 @@
-"""Company import from CSV or a JSON array: all or nothing, upserting on business_id (endpoint and CLI)."""
+"""Company import from CSV, an Excel workbook or a JSON array: all or nothing, upserting on business_id (endpoint and CLI)."""
 
 import io
 import tempfile
@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from itertools import count, islice
+from pathlib import PurePath
 from typing import BinaryIO
 
 import ijson
@@ -18,6 +19,7 @@ from api.errors import flatten_errors
 from api.extensions import db
 from api.fields import BusinessId
 from api.formats import csv as csv_format
+from api.formats import xlsx as xlsx_format
 from api.models import Company, Spearhead
 from api.models.base import LocalizedText
 from api.resources import records
@@ -39,7 +41,7 @@ Progress = Callable[[int, int], None]
 
 
 class UnreadableFile(ValueError):
-    """Not a CSV table or JSON array we can read at all (a 400, unlike invalid rows)."""
+    """Not a CSV table, workbook or JSON array we can read at all (a 400, unlike invalid rows)."""
 
 
 class ImportRejected(Exception):
@@ -76,18 +78,6 @@ def spool(stream: BinaryIO, expected_bytes: int | None, block: int = 64 * 1024) 
         raise UnreadableFile(f"The body is shorter than its Content-Length ({expected_bytes} bytes).")
     target.seek(0)
     return target
-
-
-def _csv_rows(source: BinaryIO) -> Iterator[tuple[int, object]]:
-    text = io.TextIOWrapper(source, encoding="utf-8-sig", newline="")
-    try:
-        yield from csv_format.read(text)
-    except UnicodeDecodeError as error:
-        raise UnreadableFile(
-            f"The CSV is not UTF-8 (byte {error.start} of a block); save it from Excel as \"CSV UTF-8\"."
-        ) from error
-    finally:
-        text.detach()  # the source stays open for the second pass
 
 
 def _add(container: dict | list, key: str | None, value) -> None:
@@ -158,7 +148,33 @@ def _refusing_nulls(rows: Iterator[tuple[int, object]]) -> Iterator[tuple[int, o
     not_nullable = [name for name, field in CompanySchema().load_fields.items() if not field.allow_none]
     for number, row in rows:
         nulls = [name for name in not_nullable if isinstance(row, dict) and name in row and row[name] is None]
-        yield number, csv_format.RowProblem(nulls[0], ma.fields.Field.default_error_messages["null"]) if nulls else row
+        yield number, csv_format.RowProblem({nulls[0]: [ma.fields.Field.default_error_messages["null"]]}) if nulls else row
+
+
+READERS = {"csv": csv_format.read, "xlsx": xlsx_format.read, "json": lambda source: _refusing_nulls(_json_rows(source))}
+# The kinds of file by the media type a client (or a browser's form) gives them.
+KINDS = {
+    csv_format.MEDIA_TYPE: "csv", csv_format.EXCEL_MEDIA_TYPE: "csv", xlsx_format.MEDIA_TYPE: "xlsx", "application/json": "json",
+}
+KINDS_BY_SUFFIX = {".csv": "csv", ".xlsx": "xlsx", ".json": "json"}
+ZIP_SIGNATURE = b"PK\x03\x04"
+# Compound files: Excel 97-2003 workbooks, and password-protected .xlsx files.
+OLD_EXCEL_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def kind_of(media_type: str | None, filename: str | None, source: BinaryIO) -> str:
+    """A file's kind: a workbook by its content (a zip archive, whatever it was sent as), else by its
+    media type, else by its name's suffix, else JSON if it is an array and CSV otherwise."""
+    start = source.read(64)
+    source.seek(0)
+    if start.startswith(OLD_EXCEL_SIGNATURE):
+        raise UnreadableFile("This is an old Excel file (.xls) or an encrypted workbook: save it from Excel as "
+                             "\"Excel Workbook (.xlsx)\" or \"CSV UTF-8\", without a password.")
+    if start.startswith(ZIP_SIGNATURE):
+        return "xlsx"
+    if kind := KINDS.get(media_type or "") or KINDS_BY_SUFFIX.get(PurePath(filename or "").suffix.lower()):
+        return kind
+    return "json" if start.lstrip().startswith(b"[") else "csv"
 
 
 def _chunks(rows: Iterable, size: int) -> Iterator[list]:
@@ -182,6 +198,15 @@ def spearhead_slugs() -> dict[str, str]:
     in any copy of the region's data, while ids are random per database."""
     live = select(Spearhead.id, Spearhead.slug).where(Spearhead.deleted_at.is_(None))
     return dict(db.session.execute(live).all())
+
+
+def spearhead_references() -> dict[str, str]:
+    """The live spearheads' ids by id, slug and Finnish title, casefolded (as files may name them)."""
+    live = select(Spearhead.id, Spearhead.slug, Spearhead.title).where(Spearhead.deleted_at.is_(None))
+    references = {}
+    for spearhead_id, slug, title in db.session.execute(live):
+        references.update({name.casefold(): spearhead_id for name in (spearhead_id, slug, title.fi) if name})
+    return references
 
 
 def _existing(business_ids: set[str]) -> dict[str, Company]:
@@ -238,16 +263,22 @@ class _Pass:
                 if len(self.errors) < MAX_REPORTED_ERRORS:
                     self.errors.append({"row": number, "field": field, "message": str(message)})
 
-    def _spearhead_id(self, reference: str) -> str:
-        """A file names a spearhead by slug (as the CSV export does) or by id."""
+    def _spearhead_ids(self, references: list[str]) -> list[str]:
+        """A file names a spearhead by slug (as the export does), by its Finnish title (in any case) or by id."""
         if self.spearhead_ids is None:
-            self.spearhead_ids = {slug: spearhead_id for spearhead_id, slug in spearhead_slugs().items()}
-        return self.spearhead_ids.get(reference, reference)
+            self.spearhead_ids = spearhead_references()
+        unknown = [reference for reference in references if reference.casefold() not in self.spearhead_ids]
+        if unknown:
+            slugs = ", ".join(sorted(spearhead_slugs().values()))
+            records.invalid("spearheads", f"Unknown: {', '.join(unknown)}. The spearheads are {slugs} (or their Finnish "
+                            f"titles); separate several with {csv_format.LIST_SEPARATOR}.")
+        # A slug and a title may name the same spearhead.
+        return list(dict.fromkeys(self.spearhead_ids[reference.casefold()] for reference in references))
 
     def _resolve(self, model, key_column, keys: list[str], field: str) -> list:
         """records.resolve, remembered for the chunk (its records leave the session with it)."""
         if model is Spearhead:
-            keys = [self._spearhead_id(reference) for reference in keys]
+            keys = self._spearhead_ids(keys)
         key = (key_column, tuple(keys))
         if key not in self.resolved:
             try:
@@ -260,7 +291,7 @@ class _Pass:
 
     def apply(self, number: int, row, business_id, existing: dict[str, Company]) -> None:
         if isinstance(row, csv_format.RowProblem):
-            return self._reject(number, {row.field: [row.message]})
+            return self._reject(number, row.messages)
         if not isinstance(row, dict):
             return self._reject(number, {"_row": ["A row is a JSON object of company fields."]})
         if isinstance(business_id, dict):
@@ -319,12 +350,11 @@ class _Pass:
 def _read_pass(source: BinaryIO, kind: str, write: bool, report: Callable[[], None]) -> Summary:
     source.seek(0)
     state = _Pass(write)
-    rows = _csv_rows(source) if kind == "csv" else _refusing_nulls(_json_rows(source))
     try:
-        state.run(rows, report)
+        state.run(READERS[kind](source), report)
     except csv_format.HeaderError as error:
-        raise ImportRejected([{"row": 0, "field": column, "message": message} for column, message in error.problems], 0)
-    except csv_format.UnreadableCsv as error:
+        raise ImportRejected([{"row": 1, "field": column, "message": message} for column, message in error.problems], 0)
+    except csv_format.UnreadableTable as error:
         raise UnreadableFile(str(error)) from error
     if state.invalid_rows:
         raise ImportRejected(state.errors, state.invalid_rows)

@@ -1,16 +1,19 @@
-"""Companies in bulk: GET /api/v1/companies.csv (export) and POST /api/v1/companies/import."""
+"""Companies in bulk: GET /api/v1/companies.csv and .xlsx (exports) and POST /api/v1/companies/import."""
 
-from typing import BinaryIO
+import io
+import tempfile
+from collections.abc import Iterator
 
 import marshmallow as ma
 from flask import current_app, request, stream_with_context
 from flask.views import MethodView
 from flask_smorest import abort
 from werkzeug.exceptions import BadRequest
+from werkzeug.wsgi import wrap_file
 
 from api.extensions import db
-from api.formats import csv
-from api.imports.companies import ImportRejected, UnreadableFile, import_companies, spearhead_slugs, spool
+from api.formats import csv, xlsx
+from api.imports.companies import ImportRejected, UnreadableFile, import_companies, kind_of, spearhead_slugs, spool
 from api.negotiation import preferred
 from api.resources.companies import routes as companies
 from api.resources.companies.schemas import CompanyQueryArgsSchema, CompanySchema
@@ -21,8 +24,8 @@ blp = Blueprint(
     "company_files",
     __name__,
     url_prefix="/api/v1",
-    description="Companies in bulk: a CSV export that a spreadsheet opens, and an all-or-nothing import "
-    "of CSV or JSON that upserts on business_id.",
+    description="Companies in bulk: CSV and Excel exports that a spreadsheet opens, and an all-or-nothing "
+    "import of CSV, Excel or JSON that upserts on business_id.",
 )
 EXPORT_ROWS_PER_QUERY = 500
 CSV_EXAMPLE = (
@@ -44,9 +47,13 @@ class ConfigValue:
 
 
 class ExportArgsSchema(CompanyQueryArgsSchema):
+    """The list's filters and order, without paging: every matching company is exported."""
+
     class Meta(CompanyQueryArgsSchema.Meta):
         exclude = ("page", "page_size", "include_deleted")
 
+
+class CsvExportArgsSchema(ExportArgsSchema):
     delimiter = ma.fields.String(
         load_default="comma",
         validate=ma.validate.OneOf(csv.DELIMITERS),
@@ -70,7 +77,8 @@ class ImportSummarySchema(Schema):
 ROW_ERROR = {
     "type": "object",
     "properties": {
-        "row": {"type": "integer", "description": "1-based data row (the line after the header is 1); 0 is the header."},
+        "row": {"type": "integer", "description": "The row as the spreadsheet numbers it: the header is row 1, the "
+                "first data row 2. For a JSON array, the 1-based item."},
         "field": {"type": "string", "description": "The field (dotted for nested ones), or `_row`."},
         "message": {"type": "string"},
     },
@@ -92,23 +100,28 @@ class ImportProblemSchema(ProblemSchema):
 
 
 # Generated clients cannot type a text/csv body (openapi-python-client skips the whole operation), so the
-# document offers the file as binary, in a form or as the body; the server tells CSV from JSON itself.
-FILE = {"type": "string", "format": "binary", "description": "The CSV or JSON file."}
+# document offers the file as binary, in a form or as the body; the server tells the kind of file itself.
+FILE = {"type": "string", "format": "binary", "description": "The .csv, .xlsx or .json file; its kind is told by its type, name or content."}
 IMPORT_BODY = {
     "required": True,
     "description": (
-        "The file: CSV (UTF-8 with or without a byte order mark, comma- or semicolon-separated, as Excel saves it; "
-        "the header names the columns, see the export) or a JSON array of company objects. Send it as "
-        "`multipart/form-data` in the field `file`, as `application/octet-stream`, or with its own type: "
-        "`text/csv` or `application/json` (a JSON array starts with `[`; anything else is read as CSV). Rows are "
-        "upserted on `business_id`: a new one is created (as by POST), a listed one updated as by a JSON "
-        "merge patch, so columns or keys that a row leaves out keep their values and empty cells or nulls "
-        "clear them. Spearheads may be named by slug (as the export writes them) or by id. At most 50 MiB."
+        "CSV (UTF-8 with or without a byte order mark, or Windows-1252 as Excel saves \"CSV\" in Finland; comma- "
+        "or semicolon-separated; the header names the columns in any case, see the export), an Excel workbook "
+        "(`.xlsx`, its first sheet, laid out as the export), or a JSON array of company objects. Send it as the "
+        "field `file` of a `multipart/form-data` upload (a browser form) or as `application/octet-stream` (the "
+        "kind is told from the content); the server also takes the file with its own type: `text/csv`, "
+        "`application/vnd.ms-excel` (what browsers on Windows send for a .csv file), "
+        "`application/vnd.openxmlformats-officedocument.spreadsheetml.sheet` or `application/json`. Rows are "
+        "upserted on `business_id`: a new one is created (as by POST), a listed one updated as by a JSON merge "
+        "patch, so columns or keys that a row leaves out keep their values and empty cells or nulls clear them. "
+        "In files, booleans may be `true`/`false`, `TOSI`/`EPÄTOSI`, `kyllä`/`ei` or `1`/`0`, dates `31.12.2026` "
+        "or `2026-12-31`, tags separated by `|`, `,` or `;`, spearheads (separated by `|`) named by slug, "
+        "Finnish title or id. A cell the export prefixed with `'` against formulas is read without it. At most 50 MiB."
     ),
     "content": {
         "multipart/form-data": {
             "schema": {"type": "object", "required": ["file"], "properties": {"file": FILE}},
-            "encoding": {"file": {"contentType": f"{csv.MEDIA_TYPE}, application/json, application/octet-stream"}},
+            "encoding": {"file": {"contentType": f"{csv.MEDIA_TYPE}, {xlsx.MEDIA_TYPE}, application/json, application/octet-stream"}},
         },
         "application/octet-stream": {"schema": FILE, "example": CSV_EXAMPLE},
         "application/json": {
@@ -118,58 +131,80 @@ IMPORT_BODY = {
         },
     },
 }
+FORM_MEDIA_TYPE = "multipart/form-data"
 
 
-def _uploaded_file() -> tuple[BinaryIO, int | None, str]:
-    """The file of an import request, its declared length and its media type."""
-    if request.mimetype != "multipart/form-data":
-        return request.stream, request.content_length, request.mimetype
-    upload = request.files.get("file")
-    if upload is None:
-        raise BadRequest('Send the file in the form field "file".')
-    return upload.stream, None, upload.mimetype
-
-
-def _kind(media_type: str, source: BinaryIO) -> str:
-    """csv or json: as the media type says, or, for a file sent as bytes, as its first character says."""
-    if media_type in (csv.MEDIA_TYPE, "application/json"):
-        return "csv" if media_type == csv.MEDIA_TYPE else "json"
-    start = source.read(64).removeprefix(b"\xef\xbb\xbf").lstrip()
-    source.seek(0)
-    return "json" if start.startswith(b"[") else "csv"
+def _exported(args: dict) -> Iterator[dict]:
+    """The companies under the list's filters (and its rules of visibility) as the export's JSON rows."""
+    query = companies.filtered({**args, "include_deleted": False})
+    plan = DumpPlan(CompanySchema(only=csv.FIELDS))
+    # Spearheads by slug, so the file imports into any copy of the region's data.
+    slugs = spearhead_slugs()
+    # yield_per streams from a server-side cursor, so memory stays flat at any size.
+    for company in db.session.scalars(query.execution_options(yield_per=EXPORT_ROWS_PER_QUERY)):
+        data = plan.dump(company)
+        data["spearheads"] = [slugs.get(spearhead, spearhead) for spearhead in data["spearheads"]]
+        yield data
 
 
 @blp.route("/companies.csv")
 class CompaniesCsvViews(MethodView):
-    @blp.arguments(ExportArgsSchema, location="query")
+    @blp.arguments(CsvExportArgsSchema, location="query")
     @blp.response(200, {"type": "string"}, content_type=csv.MEDIA_TYPE, example=CSV_EXAMPLE,
-                  description="The companies, streamed; the columns and their order are the import's format.")
+                  description="The companies, streamed; the columns and their order are the import's format. "
+                  "Cells starting with `=`, `+`, `-`, `@`, a tab or a carriage return are prefixed with `'`, so "
+                  "that no spreadsheet runs them as formulas; the import removes the prefix.")
     @blp.errors(406)
     @blp.doc(operationId="exportCompaniesCsv")
     def get(self, args):
         """Export companies as CSV (the list's filters, streamed)"""
         preferred(csv.MEDIA_TYPE)
         delimiter = csv.DELIMITERS[args.pop("delimiter")]
-        query = companies.filtered({**args, "include_deleted": False})
-        plan = DumpPlan(CompanySchema(only=csv.FIELDS))
-        # Spearheads by slug, so the file imports into any copy of the region's data.
-        slugs = spearhead_slugs()
-
-        def rows():
-            # yield_per streams from a server-side cursor, so memory stays flat at any size.
-            for company in db.session.scalars(query.execution_options(yield_per=EXPORT_ROWS_PER_QUERY)):
-                data = plan.dump(company)
-                data["spearheads"] = [slugs.get(spearhead, spearhead) for spearhead in data["spearheads"]]
-                yield csv.row(data)
-
-        response = current_app.response_class(stream_with_context(csv.write(rows(), delimiter)), mimetype=csv.MEDIA_TYPE)
+        rows = (csv.row(data) for data in _exported(args))
+        response = current_app.response_class(stream_with_context(csv.write(rows, delimiter)), mimetype=csv.MEDIA_TYPE)
         response.headers["Content-Disposition"] = 'attachment; filename="companies.csv"'
+        return response
+
+
+@blp.route("/companies.xlsx")
+class CompaniesXlsxViews(MethodView):
+    @blp.arguments(ExportArgsSchema, location="query")
+    @blp.response(200, {"type": "string", "format": "binary"}, content_type=xlsx.MEDIA_TYPE,
+                  description="The CSV export as an Excel workbook: the same companies and columns on one sheet, "
+                  "a bold, frozen header row; Business IDs, codes, postal codes and phones are text cells (leading "
+                  "zeros and `+` kept), booleans booleans, dates dates, and no cell is a formula. It imports back "
+                  "unchanged.")
+    @blp.errors(406)
+    @blp.doc(operationId="exportCompaniesXlsx")
+    def get(self, args):
+        """Export companies as an Excel workbook (the list's filters)"""
+        preferred(xlsx.MEDIA_TYPE)
+        # The export's server-side cursor needs a transaction, which reads otherwise go without
+        # (database.read_without_transaction): the session lets go of its autocommit connection. (The CSV
+        # export streams after the request's session has been removed, so it starts a transaction anyway.)
+        db.session.rollback()
+        # The workbook is zipped once its rows are written, so it is built in a temporary file (openpyxl's
+        # write-only mode keeps memory flat) and then sent from there.
+        target = tempfile.TemporaryFile()
+        try:
+            xlsx.write((csv.values(data) for data in _exported(args)), target)
+            size = target.seek(0, io.SEEK_END)
+            target.seek(0)
+        except BaseException:
+            target.close()
+            raise
+        response = current_app.response_class(wrap_file(request.environ, target), mimetype=xlsx.MEDIA_TYPE,
+                                               direct_passthrough=True)
+        response.content_length = size
+        response.headers["Content-Disposition"] = 'attachment; filename="companies.xlsx"'
         return response
 
 
 @blp.route("/companies/import")
 class CompaniesImportViews(MethodView):
-    body_media_types = frozenset({csv.MEDIA_TYPE, "application/json", "application/octet-stream", "multipart/form-data"})
+    body_media_types = frozenset({
+        csv.MEDIA_TYPE, csv.EXCEL_MEDIA_TYPE, xlsx.MEDIA_TYPE, "application/json", FORM_MEDIA_TYPE, "application/octet-stream",
+    })
     max_body_bytes = ConfigValue("IMPORT_MAX_CONTENT_LENGTH")
     streams_body = True
 
@@ -182,11 +217,17 @@ class CompaniesImportViews(MethodView):
     @blp.errors(400, 413, 415)
     @blp.doc(operationId="importCompanies")
     def post(self, args):
-        """Import companies from CSV or a JSON array (all or nothing, upsert on business_id)"""
-        stream, length, media_type = _uploaded_file()
+        """Import companies from CSV, an Excel workbook or a JSON array (all or nothing, upsert on business_id)"""
         try:
-            with spool(stream, length) as source:
-                summary = import_companies(source, _kind(media_type, source), dry_run=args["dry_run"])
+            if request.mimetype == FORM_MEDIA_TYPE:
+                upload = request.files.get("file")
+                if upload is None:
+                    raise BadRequest("Send the file in the form field `file`.")
+                summary = import_companies(upload.stream, kind_of(upload.mimetype, upload.filename, upload.stream),
+                                           dry_run=args["dry_run"])
+            else:
+                with spool(request.stream, request.content_length) as source:
+                    summary = import_companies(source, kind_of(request.mimetype, None, source), dry_run=args["dry_run"])
         except UnreadableFile as error:
             raise BadRequest(str(error)) from error
         except ImportRejected as error:

@@ -28,7 +28,7 @@ from api.fields import (
     Text,
     Url,
 )
-from api.formats.csv import LIST_SEPARATOR
+from api.formats.csv import TAG_SEPARATORS
 from api.models.base import STATUSES
 from api.pagination import ListArgsSchema, Sort
 from api.resources.schemas import RecordSchema
@@ -41,15 +41,17 @@ MAX_RADIUS_KM = 1000
 
 
 class Tag(Text):
-    """A keyword: surrounding spaces are dropped, and it cannot hold the CSV list separator."""
+    """A keyword: surrounding spaces are dropped, and it cannot hold a separator of tags in spreadsheets."""
 
     def __init__(self, **kwargs):
         super().__init__(max_length=TAG_LENGTH, min_length=1, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         tag = super()._deserialize(value, attr, data, **kwargs).strip()
-        if LIST_SEPARATOR in tag:
-            raise ma.ValidationError(f"A tag cannot contain {LIST_SEPARATOR}, which separates tags in CSV files.")
+        if any(separator in tag for separator in TAG_SEPARATORS):
+            raise ma.ValidationError(
+                f"A tag cannot contain {' '.join(TAG_SEPARATORS)}: they separate tags in spreadsheets. Give each tag on its own."
+            )
         return tag
 
 
