@@ -1,6 +1,8 @@
 """Company list filters, map queries, GeoJSON and facets over the realistic fixture, on either database."""
 
 import math
+from unicodedata import normalize
+from urllib.parse import quote
 
 import orjson
 import pytest
@@ -270,9 +272,6 @@ def test_a_filter_that_cannot_be_repeated_is_a_422(client, query):
 
 
 def test_tag_matches_whatever_its_case_and_composition(client):
-    from unicodedata import normalize
-    from urllib.parse import quote
-
     stored = client.post("/api/v1/companies", json={"business_id": "0112038-9", "name": "Sähkö Oy", "tags": ["Vienti", normalize("NFD", "sähkö")]})
     assert stored.status_code == 201, stored.get_json()
     client.post("/api/v1/companies", json={"business_id": "0001000-6", "name": "Muu Oy", "tags": ["saha"]})

@@ -48,7 +48,8 @@ HOSTILE_QUERIES = {
     "include_deleted=2": 422, "page=%00": 400, "q=%00": 400, "municipality=%27%20OR%201%3D1": 422,
     "municipality=12345678901234567890": 422,
 }
-# Every list of the document, found by its `page` parameter (tests/test_openapi.py checks that list).
+# The lists of the document are found by their `page` parameter; these nine at least (tests/test_openapi.py
+# names each). Finding fewer means the document lost them, and this test would check nothing.
 LISTS = 9
 
 
@@ -112,7 +113,7 @@ def test_hostile_bodies_on_every_write(client, seeded, spec):
 def test_hostile_queries_on_every_list(client, seeded, spec):
     lists = [(template, operation) for template, _, operation in _operations(spec, {"get"})
              if "page" in {parameter["name"] for parameter in operation.get("parameters", [])}]
-    assert len(lists) == LISTS, [template for template, _ in lists]  # a data-driven test must find its data
+    assert len(lists) >= LISTS, [template for template, _ in lists]
     for template, operation in lists:
         path = _concrete(client, template)
         for query, status in HOSTILE_QUERIES.items():
