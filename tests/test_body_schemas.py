@@ -47,7 +47,7 @@ def test_csv_booleans_are_words(client):
     body = "business_id,name,growth_seeking,international\r\n0112038-9,Saha Oy,yes,FALSE\r\n0001000-6,Puu Oy,1,maybe\r\n"
     rejected = client.post("/api/v1/companies/import", data=body, content_type="text/csv")
     assert rejected.status_code == 422
-    assert rejected.get_json()["errors"] == [{"row": 2, "field": "international", "message": "Not a valid boolean."}]
+    assert rejected.get_json()["errors"] == [{"row": 3, "field": "international", "message": "Not a yes/no value: write true or false (also TOSI/EPÄTOSI, kyllä/ei, 1/0)."}]
     accepted = client.post("/api/v1/companies/import", data=body.replace("maybe", "true"), content_type="text/csv")
     assert accepted.status_code == 200, accepted.get_json()
     flags = {c["name"]: (c["growth_seeking"], c["international"]) for c in client.get("/api/v1/companies").get_json()}

@@ -3,7 +3,7 @@
 import csv
 import io
 
-from api.formats.csv import COLUMNS
+from api.formats.csv import COLUMNS, neutralise
 from tests import payloads
 
 
@@ -79,7 +79,8 @@ def test_cells_that_a_spreadsheet_would_run_are_prefixed_with_a_quote(client):
     assert row["name"] == "'" + payloads.formula_like_company()["name"]
     assert (row["description_fi"], row["description_sv"], row["description_en"]) == (
         "'-20 % alennus", "'+SUM(1;2)", "'@SUM(A1:A9)")
-    assert (row["street_address"], row["post_office"]) == ("'\tKeskustie 1", "'\rKARSTULA")
+    # The API trims stored text, so a leading tab or carriage return reaches a cell only from older data.
+    assert (neutralise("\tKeskustie 1"), neutralise("\rKARSTULA")) == ("'\tKeskustie 1", "'\rKARSTULA")
     assert row["tags"] == "'-alennus|@koti"
     assert row["phone"] == "'+358401234567"  # E.164 starts with +, which Excel would turn into a number
     # A quote already there gets one more, so the import can take exactly one away.

@@ -247,7 +247,6 @@ def test_json_rows(client, karstula):
         (b"[{\"business_id\": ", "application/json"),
         (b"[1, 2] x", "application/json"),
         (b"business_id,name\n0112038-9,Oy \x81\x8d\n", "text/csv"),  # neither UTF-8 nor Windows-1252
-        (b"business_id,name\n0112038-9,\"Oy\x00\"\n", "text/csv"),
     ],
 )
 def test_unreadable_files_are_400(app, client, body, content_type):
@@ -262,7 +261,7 @@ def test_a_nul_character_in_a_cell_is_an_invalid_row(app, client, karstula):
     """A readable file whose cell holds a NUL: the row is named, as the API refuses NUL in any text field."""
     before = database_dump(app)
     errors = _rejected(_import(client, b"business_id,name\n0112038-9,\"Oy\x00\"\n"))
-    assert errors == [{"row": 1, "field": "name", "message": "NUL characters are not allowed in text."}]
+    assert errors == [{"row": 2, "field": "name", "message": "NUL characters are not allowed in text."}]
     assert database_dump(app) == before
 
 

@@ -90,6 +90,11 @@ def test_same_companies_and_order_as_the_csv(client, anonymous, seeded):
     assert client.get("/api/v1/companies.xlsx?delimiter=semicolon").status_code == 422  # a CSV argument
     refused = client.get("/api/v1/companies.xlsx", headers={"Accept": "application/json"})
     assert refused.status_code == 406 and refused.content_type == "application/problem+json"
+    # What a generated client asks for: the same workbook, as plain bytes.
+    as_bytes = client.get("/api/v1/companies.xlsx", headers={"Accept": "application/octet-stream"})
+    assert as_bytes.status_code == 200 and as_bytes.content_type == "application/octet-stream"
+    workbook = client.get("/api/v1/companies.xlsx")
+    assert openpyxl.load_workbook(io.BytesIO(as_bytes.data)).worksheets[0]["A2"].value == _workbook(workbook).worksheets[0]["A2"].value
 
 
 def test_an_exported_workbook_imports_back_unchanged(app, client, seeded):
