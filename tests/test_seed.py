@@ -1,4 +1,4 @@
-"""`flask seed` loads the region's data files exactly, and a second run changes nothing."""
+"""`flask seed` loads the region's data files exactly, and a second run changes nothing; `--synthetic N` adds N."""
 
 import json
 
@@ -124,15 +124,30 @@ def test_synthetic_companies_are_valid_and_linked(runner, client):
     # Written through the sync stamps: every updated_at is distinct.
     assert len({c["updated_at"] for c in companies}) == len(companies)
 
-    # Running it again adds nothing: the same companies are already listed.
-    again = runner.invoke(args=["seed", "--synthetic", "300", "--random-seed", "7"])
-    assert again.exit_code == 0 and "Added 0 synthetic companies" in again.output
-    assert '"total":312' in client.get("/api/v1/companies?page_size=1").headers["X-Pagination"]
-
-
 def test_synthetic_data_is_deterministic(app, runner, anonymous):
     first = _as_data(anonymous, _synthetic(runner, anonymous, 7))
     empty_tables(app)
     assert _as_data(anonymous, _synthetic(runner, anonymous, 7)) == first
     empty_tables(app)
     assert _as_data(anonymous, _synthetic(runner, anonymous, 8))[0] != first[0]  # the seed value decides
+
+
+def _synthetic_ids(client) -> list[str]:
+    listed = client.get("/api/v1/companies?page_size=100&sort=business_id&include_deleted=true").get_json()
+    return [company["business_id"] for company in listed if "5000000" <= company.get("business_id", "") < "9000000"]
+
+
+def test_each_synthetic_run_adds_new_companies_after_the_last(runner, client):
+    first = runner.invoke(args=["seed", "--synthetic", "5"])
+    assert first.exit_code == 0 and "Added 5 synthetic companies" in first.output, first.output
+    earlier = _synthetic_ids(client)
+    # The last synthetic company is deleted: its Business ID is not given out again.
+    last = client.get(f"/api/v1/companies?business_id={earlier[-1]}").get_json()[0]
+    etag = client.get(f"/api/v1/companies/{last['id']}").headers["ETag"]
+    assert client.delete(f"/api/v1/companies/{last['id']}", headers={"If-Match": etag}).status_code == 204
+    again = runner.invoke(args=["seed", "--synthetic", "7"])
+    assert again.exit_code == 0 and "Added 7 synthetic companies" in again.output, again.output
+    later = [business_id for business_id in _synthetic_ids(client) if business_id not in earlier]
+    assert len(later) == 7 and min(later) > max(earlier)
+    total = json.loads(client.get("/api/v1/companies?page_size=1").headers["X-Pagination"])["total"]
+    assert total == 12 + 12 - 1  # the seed's own 12, 5 + 7 synthetic, one deleted

@@ -1,10 +1,11 @@
 """`flask seed --synthetic N`: realistic, deterministic companies and events for demos and benchmarks."""
 
+import itertools
 import random
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from api import search
 from api.domain.business_id import business_ids
@@ -15,8 +16,10 @@ from api.models.associations import company_spearheads, event_municipalities, ev
 from api.models.base import LocalizedText
 from api.resources import records
 
-# Business IDs of synthetic companies start here, far from the seed files' and the tests' ranges.
+# Business IDs of synthetic companies lie in this range of serials, apart from the seed files' (98…)
+# and the tests' ranges.
 FIRST_SERIAL = 5_000_000
+END_SERIAL = 9_000_000
 BATCH = 5_000
 EVENTS_PER_COMPANIES = 100
 
@@ -41,8 +44,9 @@ SIZE_WEIGHTS = {"0-4": 50, "5-9": 20, "10-19": 12, "20-49": 9, "50-99": 5, "100-
 STREETS = ["Keskustie", "Teollisuustie", "Sahantie", "Rantatie", "Kirkkotie", "Asematie", "Myllytie", "Koulutie"]
 
 
-def _company_rows(rng: random.Random, count: int, municipalities: list[Municipality], spearhead_ids: dict[str, str]):
-    for number, business_id in zip(range(count), business_ids(FIRST_SERIAL)):
+def _company_rows(rng: random.Random, count: int, first_serial: int, municipalities: list[Municipality], spearhead_ids: dict[str, str]):
+    serials = itertools.takewhile(lambda business_id: business_id < f"{END_SERIAL:07d}", business_ids(first_serial))
+    for number, business_id in zip(range(count), serials):
         trade, code, tags, fi, en, spearhead = rng.choice(TRADES)
         home = rng.choice(municipalities)
         name = f"{rng.choice(PLACES)} {trade} {rng.choice(FORMS)}".replace("- ", "-")
@@ -76,19 +80,28 @@ def _company_rows(rng: random.Random, count: int, municipalities: list[Municipal
         }
 
 
-def add_synthetic(count: int, random_seed: int) -> dict[str, int]:
-    """Add `count` companies and count/100 events in one transaction; the same seed gives the same data.
+def _next_serial() -> int:
+    """The serial after the last synthetic Business ID ever listed (deleted companies included)."""
+    synthetic = Company.business_id.between(f"{FIRST_SERIAL:07d}", f"{END_SERIAL:07d}")
+    last = db.session.scalar(select(func.max(Company.business_id)).where(synthetic))
+    return int(last[:7]) + 1 if last else FIRST_SERIAL
 
-    Companies whose Business ID is already listed are skipped, so running it again adds nothing.
+
+def add_synthetic(count: int, random_seed: int) -> dict[str, int]:
+    """Add `count` new companies and count/100 events in one transaction; the same seed gives the same data.
+
+    Each run adds companies after those of earlier runs (Business IDs go on from the last one), so
+    `--synthetic 10000` then `--synthetic 90000` makes 100,000.
     """
-    rng = random.Random(random_seed)
+    first_serial = _next_serial()
+    # A later run draws from a stream of its own (ids and all); the first keeps the data it always had.
+    rng = random.Random(random_seed if first_serial == FIRST_SERIAL else f"{random_seed}:{first_serial}")
     municipalities = list(db.session.scalars(select(Municipality).where(Municipality.latitude.is_not(None)).order_by(Municipality.code)))
     if not municipalities:
         raise ValueError("Load the region first (`flask seed`): synthetic companies are placed in its municipalities.")
     spearhead_ids = dict(db.session.execute(select(Spearhead.slug, Spearhead.id).where(Spearhead.deleted_at.is_(None))).all())
-    taken = set(db.session.scalars(select(Company.business_id)))
 
-    rows = [row for row in _company_rows(rng, count, municipalities, spearhead_ids) if row["business_id"] not in taken]
+    rows = list(_company_rows(rng, count, first_serial, municipalities, spearhead_ids))
     stamps = records.stamps(Company, len(rows))
     companies, links = [], []
     for row, stamp in zip(rows, stamps):
