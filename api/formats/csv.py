@@ -26,7 +26,8 @@ DECIMALS = frozenset({"latitude", "longitude"})
 NUMBERS = DECIMALS | {"founded_year"}
 BOOLEANS = frozenset({"growth_seeking", "international"})
 DATES = frozenset({"ended_on"})
-# Codes and numbers whose leading zeros or `+` matter: text cells in a workbook, never numbers.
+# Codes whose leading zeros or `+` matter: text cells in a workbook. A number cell is taken for one only
+# when it has the code's full width of digits (so no zero can have been dropped); None: never.
 TEXT_CODES = {"business_id": None, "industry_code": 5, "municipality": 3, "postal_code": 5, "phone": None}
 # The export's columns, in this order; the import reads the same headers (in any order and case, any
 # subset that includes business_id), so an exported file imports back unchanged.

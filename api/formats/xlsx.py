@@ -47,12 +47,20 @@ def _unescape(value):
 
 
 def _cell(sheet, column: str, value):
-    """A typed cell: text stays text (never a formula), codes are text cells, dates are dates."""
+    """A typed cell: text stays text (never a formula), codes are text cells, dates are dates.
+
+    Plain values are handed to openpyxl as they are (it types them); a cell object, which costs more,
+    is made only for what needs a style or must not be taken for a formula.
+    """
     if isinstance(value, str):
-        cell = WriteOnlyCell(sheet, _escape(value))
+        value = _escape(value)
+        looks_like_formula = csv.neutralise(value) != value
+        if not looks_like_formula and column not in csv.TEXT_CODES:
+            return value
+        cell = WriteOnlyCell(sheet, value)
         cell.data_type = "s"  # openpyxl would take "=…" for a formula
-        # Shown as text, and Excel keeps it text when someone edits it (its own `'` prefix).
-        cell.quotePrefix = csv.neutralise(value) != value
+        if looks_like_formula:
+            cell.quotePrefix = True  # shown as text, and Excel keeps it text when someone edits it
         if column in csv.TEXT_CODES:
             cell.number_format = TEXT_FORMAT
         return cell
