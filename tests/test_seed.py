@@ -124,6 +124,7 @@ def test_synthetic_companies_are_valid_and_linked(runner, client):
     # Written through the sync stamps: every updated_at is distinct.
     assert len({c["updated_at"] for c in companies}) == len(companies)
 
+
 def test_synthetic_data_is_deterministic(app, runner, anonymous):
     first = _as_data(anonymous, _synthetic(runner, anonymous, 7))
     empty_tables(app)
