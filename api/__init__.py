@@ -48,7 +48,7 @@ def register_extensions(app: Flask) -> None:
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), include_name=search.made_by_migration)
-    search.register(db.session)
+    search.register(app, db.session)
     with app.app_context():
         dialect = db.engine.dialect.name
         if dialect == "sqlite":

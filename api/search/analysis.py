@@ -136,11 +136,22 @@ def index_terms(text: str | None) -> list[str]:
     return [term for word in words(text) for term in index_terms_of_word(word)]
 
 
-def query_terms(text: str) -> list[tuple[str, ...]]:
-    """One tuple of alternatives per searchable word of the query; every word must match."""
-    alternatives = []
-    for word in words(text):
-        terms = query_alternatives_of_word(word)
-        if terms and terms not in alternatives:
-            alternatives.append(terms)
-    return alternatives
+def query_words(text: str) -> list[tuple[str, tuple[str, ...]]]:
+    """Each searchable word of the query (lowercased, as typed) with the terms any of which a record must hold."""
+    return [(word, terms) for word in dict.fromkeys(words(text)) if (terms := query_alternatives_of_word(word))]
+
+
+def label_key(text: str) -> str:
+    """A name folded word by word (`Kivijärven Erämatkat Oy` → `kivijarven eramatkat oy`), for prefix lookups."""
+    return " ".join(folded for piece in text.lower().split() if (folded := fold(piece)))
+
+
+@lru_cache(maxsize=20_000)
+def spelling(term: str) -> str | None:
+    """The Finnish word a folded term stands for, its ä and ö restored (`jarvi` → `järvi`), or None if it is no word."""
+    if term.isdigit():
+        return None
+    for candidate in [term, *_with_umlauts(term)]:
+        if _base_forms(candidate) is not None:
+            return candidate
+    return None
