@@ -19,7 +19,7 @@ class SearchDocument(Base):
     """
 
     __tablename__ = "search_documents"
-    __table_args__ = (UniqueConstraint("kind", "record_id"), Index("ix_search_documents_label", "kind", "label_key"))
+    __table_args__ = (UniqueConstraint("kind", "record_id"), Index("ix_search_documents_label", "label_key"))
 
     # An integer key: FTS5 addresses its rows by rowid.
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

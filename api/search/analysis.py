@@ -155,3 +155,15 @@ def spelling(term: str) -> str | None:
         if _base_forms(candidate) is not None:
             return candidate
     return None
+
+
+@lru_cache(maxsize=20_000)
+def headword(term: str) -> str | None:
+    """The dictionary form a folded term is, ä and ö restored (`jarvi` → `järvi`); None for inflected forms and non-words."""
+    if term.isdigit():
+        return None
+    for candidate in [term, *_with_umlauts(term)]:
+        known = _base_forms(candidate)
+        if known and term in known[0]:
+            return candidate
+    return None

@@ -30,7 +30,7 @@ def upgrade():
     op.add_column('search_documents', sa.Column('published', sa.Boolean(), server_default=sa.true(), nullable=False))
     op.add_column('search_documents', sa.Column('label', sa.String(length=200), server_default='', nullable=False))
     op.add_column('search_documents', sa.Column('label_key', FOLDED_KEY, server_default='', nullable=False))
-    op.create_index('ix_search_documents_label', 'search_documents', ['kind', 'label_key'], unique=False)
+    op.create_index('ix_search_documents_label', 'search_documents', ['label_key'], unique=False)
     op.create_table('search_terms',
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('term', FOLDED_KEY, nullable=False),
