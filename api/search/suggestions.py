@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, null, select, union_all
 
 from api.extensions import db
 from api.models import Municipality, SearchDocument, SearchTerm
@@ -25,50 +25,63 @@ def _in_range(column, key: str):
     return column.between(key, key + AFTER_EVERY_KEY)
 
 
-def _municipalities(key: str, drafts: bool) -> list[Suggestion]:
-    query = select(Municipality).where(Municipality.deleted_at.is_(None)).order_by(Municipality.code)
-    if not drafts:
-        query = query.where(Municipality.status == "published")
-    found = []
-    for municipality in db.session.scalars(query):
-        names = [name for name in (municipality.name.fi, municipality.name.sv, municipality.name.en) if name]
-        matching = next((name for name in names if analysis.label_key(name).startswith(key)), None)
-        if matching:
-            found.append(Suggestion(matching, "municipality", municipality.code))
-    return found
+def _folded(column):
+    """ä, ö and å as a, o and a, in lower case: the SQL twin of analysis.fold for names (SQLite's lower() is ASCII only)."""
+    for letters, plain in (("äÄ", "a"), ("öÖ", "o"), ("åÅ", "a")):
+        for letter in letters:
+            column = func.replace(column, letter, plain)
+    return func.lower(column)
 
 
-def _names(key: str, limit: int, drafts: bool) -> list[Suggestion]:
+def _municipalities(key: str, drafts: bool):
+    m = Municipality.__table__.c
+    query = select(
+        literal(0).label("source"), m.name_fi.label("text"), literal("municipality").label("kind"), m.code.label("id")
+    ).where(m.deleted_at.is_(None), _folded(m.name_fi).startswith(key, autoescape=True))
+    return query if drafts else query.where(m.status == "published")
+
+
+def _names(key: str, limit: int, drafts: bool):
     d = SearchDocument.__table__.c
-    query = select(d.kind, d.record_id, d.label).where(_in_range(d.label_key, key)).order_by(d.label_key, d.id).limit(limit)
-    if not drafts:
-        query = query.where(d.published)
-    return [Suggestion(row.label, row.kind, row.record_id) for row in db.session.execute(query)]
+    query = select(literal(2).label("source"), d.label.label("text"), d.kind, d.record_id.label("id"))
+    query = query.where(_in_range(d.label_key, key)).order_by(d.label_key, d.id).limit(limit)
+    return query if drafts else query.where(d.published)
 
 
-def _words(key: str, limit: int, drafts: bool) -> list[Suggestion]:
+def _words(key: str, limit: int, drafts: bool):
     t = SearchTerm.__table__.c
     frequency = func.sum(t.total if drafts else t.published)
-    query = (
-        select(t.term)
+    return (
+        select(literal(1).label("source"), t.term.label("text"), literal("term").label("kind"), null().label("id"))
         .where(_in_range(t.term, key))
         .group_by(t.term)
         .having(frequency > 0)
         .order_by(frequency.desc(), t.term)
         .limit(limit * TERMS_FETCHED_PER_SUGGESTION)
     )
-    words = [analysis.headword(term) for term in db.session.scalars(query)]
-    return [Suggestion(word, "term", None) for word in words if word]
 
 
 def suggest(prefix: str, limit: int, drafts: bool) -> list[Suggestion]:
-    """Best first: municipalities, then the most frequent words (half the places), then names, then more words."""
+    """Best first: municipalities, then the most frequent words (half the places), then names, then more words.
+
+    One statement (a round trip per keystroke), each part an index range scan with a limit.
+    """
     key = analysis.label_key(prefix)
-    places = _municipalities(key, drafts)
-    names = _names(key, limit, drafts)
-    shown = {analysis.label_key(suggestion.text) for suggestion in places + names}
+    parts = [_municipalities(key, drafts), _names(key, limit, drafts)]
     # A word is one word: after a space only names can continue what was typed.
-    words = [word for word in _words(key, limit, drafts) if analysis.label_key(word.text) not in shown] if " " not in key else []
+    if " " not in key:
+        parts.append(_words(key, limit, drafts))
+    rows = db.session.execute(union_all(*(part.subquery().select() for part in parts))).all()
+    found = {source: [] for source in range(3)}
+    for row in rows:
+        found[row.source].append(row)
+    places = [Suggestion(row.text, row.kind, row.id) for row in sorted(found[0], key=lambda row: row.text)]
+    names = [Suggestion(row.text, row.kind, row.id) for row in found[2]]
+    shown = {analysis.label_key(suggestion.text) for suggestion in places + names}
+    words = [
+        Suggestion(word, "term", None)
+        for row in found[1]
+        if (word := analysis.headword(row.text)) and analysis.label_key(word) not in shown
+    ]
     half = max(1, (limit - len(places)) // 2)
-    ranked = places + words[:half] + names + words[half:]
-    return ranked[:limit]
+    return (places + words[:half] + names + words[half:])[:limit]
