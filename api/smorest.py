@@ -26,8 +26,9 @@ RATE_LIMIT_HEADERS = {
     "RateLimit-Reset": {"description": "Seconds until the window resets.", "schema": {"type": "integer"}},
 }
 # Every list searched with `q` may correct its words (api.search); the answer then names the corrections.
+SEARCH_CORRECTIONS_HEADER = "X-Search-Corrections"
 SEARCH_CORRECTIONS_HEADERS = {
-    "X-Search-Corrections": {
+    SEARCH_CORRECTIONS_HEADER: {
         "description": "JSON object from each word of `q` that matched nothing to the indexed word it was corrected to "
         "(one edit for words of 4–7 letters, two for longer ones; the records found match the correction). Absent when "
         "no word was corrected: show it as \"Did you mean …\".",

@@ -19,6 +19,7 @@ from api.auth import sees_drafts
 from api.extensions import db
 from api.models import SearchDocument, SearchTerm, SearchVocabulary
 from api.search import analysis, documents, vocabulary
+from api.smorest import SEARCH_CORRECTIONS_HEADER
 
 # Weights of the title, keywords and body fields. PostgreSQL takes them as {D, C, B, A}; D is unused.
 POSTGRES_WEIGHTS = literal_column("'{0.1, 0.2, 0.5, 1.0}'::float4[]")
@@ -30,7 +31,6 @@ _fts = table(FTS_TABLE, column("rowid"))
 _vector = literal_column("search_documents.vector")
 # The terms are analysed already: the 'simple' configuration only splits them on spaces.
 SIMPLE = literal_column("'simple'::regconfig")
-CORRECTIONS_HEADER = "X-Search-Corrections"
 
 
 def _terms(texts: list[str]) -> str:
@@ -174,7 +174,7 @@ def answer_headers() -> dict[str, str]:
     A list keeps it with its cached answer (see records.read_page); other answers get it on the way out.
     """
     corrections = g.get("search_corrections")
-    return {CORRECTIONS_HEADER: json.dumps(corrections)} if corrections else {}
+    return {SEARCH_CORRECTIONS_HEADER: json.dumps(corrections)} if corrections else {}
 
 
 def _add_corrections_header(response):
