@@ -48,7 +48,7 @@ def register_extensions(app: Flask) -> None:
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), include_name=search.made_by_migration)
-    search.register(db.session)
+    search.register(app, db.session)
     with app.app_context():
         dialect = db.engine.dialect.name
         if dialect == "sqlite":
@@ -76,10 +76,11 @@ def register_blueprints(app: Flask) -> None:
     from api.resources.events.routes import blp as events
     from api.resources.industries.routes import blp as industries
     from api.resources.municipalities.routes import blp as municipalities
+    from api.resources.search.routes import blp as search_suggestions
     from api.resources.spearheads.routes import blp as spearheads
 
     app.register_blueprint(docs_assets.blp)
-    for blueprint in (municipalities, companies, company_files, events, event_calendars, spearheads, industries, health.blp):
+    for blueprint in (municipalities, companies, company_files, events, event_calendars, spearheads, industries, search_suggestions, health.blp):
         api.register_blueprint(blueprint)
     health.document_metrics(api.spec)
 

@@ -294,13 +294,20 @@ def Repeatable(field: ma.fields.Field, description: str, **kwargs) -> ma.fields.
     )
 
 
-def SearchQuery(searched: str, **kwargs) -> Text:
+class SearchText(Text):
+    """A full-text query: a list that takes one corrects its typos and says so in X-Search-Corrections."""
+
+
+def SearchQuery(searched: str, **kwargs) -> SearchText:
     description = (
         f"Full-text search over {searched}, Finnish-aware: inflected forms find their base word (`sahat` finds `saha`), "
         "parts of compounds are found (`tavara` finds `sahatavara`) and ä/ö may be typed as a/o. "
-        "Every word must match; results come best match first unless `sort` is given."
+        "A word that matches nothing is corrected to the nearest indexed word (one typo in words of 4–7 letters, "
+        "two in longer ones; see the X-Search-Corrections header). "
+        "Every word must match; results come best match first (the name before tags before the description) "
+        "unless `sort` is given."
     )
-    return Text(max_length=SEARCH_LENGTH, min_length=1, **_with_metadata(kwargs, description=description, example="sahat"))
+    return SearchText(max_length=SEARCH_LENGTH, min_length=1, **_with_metadata(kwargs, description=description, example="sahat"))
 
 
 class _NumberList(ma.fields.String):

@@ -13,6 +13,7 @@ from webargs.flaskparser import FlaskParser
 
 from api.auth import require_role
 from api.errors import PROBLEM_MIMETYPE, http_exception_as_problem
+from api.fields import SearchText
 
 SECURITY_SCHEME = "ApiKey"
 # Keys and rate limits apply to the API and its documentation; probes and metrics at the root need neither.
@@ -23,6 +24,17 @@ RATE_LIMIT_HEADERS = {
     "RateLimit-Limit": {"description": "Requests allowed in the current window.", "schema": {"type": "integer"}},
     "RateLimit-Remaining": {"description": "Requests left in the current window.", "schema": {"type": "integer"}},
     "RateLimit-Reset": {"description": "Seconds until the window resets.", "schema": {"type": "integer"}},
+}
+# Every list searched with `q` may correct its words (api.search); the answer then names the corrections.
+SEARCH_CORRECTIONS_HEADER = "X-Search-Corrections"
+SEARCH_CORRECTIONS_HEADERS = {
+    SEARCH_CORRECTIONS_HEADER: {
+        "description": "JSON object from each word of `q` that matched nothing to the indexed word it was corrected to "
+        "(one edit for words of 4–7 letters, two for longer ones; the records found match the correction). Absent when "
+        "no word was corrected: show it as \"Did you mean …\".",
+        "schema": {"type": "string"},
+        "example": '{"karstla": "karstula"}',
+    }
 }
 # Headers that come with some problem answers, documented once on their shared responses.
 PROBLEM_HEADERS = {
@@ -141,7 +153,7 @@ class Blueprint(BlueprintBase):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._prepare_doc_cbks += [self._prepare_header_parameters_doc, self._prepare_access_doc]
+        self._prepare_doc_cbks += [self._prepare_header_parameters_doc, self._prepare_access_doc, self._prepare_search_doc]
 
     def arguments(self, schema, **kwargs):
         # webargs would build a new schema from a class on every request; build it once.
@@ -202,6 +214,20 @@ class Blueprint(BlueprintBase):
             # The empty requirement makes the key optional: anonymous readers see published records.
             doc["security"] = [{}, {SECURITY_SCHEME: []}]
         return deepupdate(doc, {"responses": responses})
+
+    @staticmethod
+    def _prepare_search_doc(doc, doc_info, **kwargs):
+        """A list with a `q` argument documents X-Search-Corrections on its answer."""
+        query_schemas = [
+            parameter["schema"]
+            for parameter in doc_info.get("arguments", {}).get("parameters", [])
+            if isinstance(parameter, dict) and parameter.get("in") == "query"
+        ]
+        success = doc.get("responses", {}).get(200)
+        searched = any(isinstance(field, SearchText) for schema in query_schemas for field in getattr(schema, "fields", {}).values())
+        if success and searched:
+            success.setdefault("headers", {}).update(SEARCH_CORRECTIONS_HEADERS)
+        return doc
 
     def errors(self, *statuses: int):
         """Document the error answers an operation can give (all are problem+json)."""

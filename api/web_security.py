@@ -3,12 +3,12 @@
 from flask import Flask, current_app, request
 
 from api.extensions import cors
-from api.smorest import API_PREFIX
+from api.smorest import API_PREFIX, SEARCH_CORRECTIONS_HEADER
 
 # What a browser script may send and read beyond the CORS-safelisted headers.
 ALLOWED_REQUEST_HEADERS = ["Authorization", "Content-Type", "If-Match", "If-None-Match", "X-Request-Id"]
 EXPOSED_RESPONSE_HEADERS = [
-    "ETag", "Location", "Link", "X-Pagination", "X-Request-Id",
+    "ETag", "Location", "Link", "X-Pagination", "X-Request-Id", SEARCH_CORRECTIONS_HEADER,
     "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset",
 ]
 

@@ -30,7 +30,7 @@ def test_configured_origin_may_call_the_api_from_a_browser(cors_client):
     answer = cors_client.get("/api/v1/companies", headers={"Origin": PLATFORM})
     assert answer.headers["Access-Control-Allow-Origin"] == PLATFORM
     exposed = answer.headers["Access-Control-Expose-Headers"]
-    for header in ("ETag", "Link", "X-Pagination", "Location", "Retry-After", "RateLimit-Remaining"):
+    for header in ("ETag", "Link", "X-Pagination", "Location", "Retry-After", "RateLimit-Remaining", "X-Search-Corrections"):
         assert header in exposed
     assert "Origin" in answer.headers["Vary"]
     assert "Access-Control-Allow-Credentials" not in answer.headers  # keys travel in headers, never cookies

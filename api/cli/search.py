@@ -2,11 +2,11 @@
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from api import search
 from api.extensions import db
-from api.models import Company, Event, SearchDocument, Spearhead
+from api.search.documents import KINDS
 
 BATCH = 1000
 
@@ -19,19 +19,19 @@ def search_command() -> None:
 @search_command.command("reindex")
 @with_appcontext
 def reindex_command() -> None:
-    """Rewrite the search documents of every company, event and spearhead (one transaction)."""
-    db.session.execute(delete(SearchDocument))
+    """Rewrite the search documents and the vocabulary of every searchable record (one transaction)."""
+    search.clear(db.session.connection())
     counts = {}
-    for model in (Company, Event, Spearhead):
+    for model in KINDS:
         counts[model.__tablename__] = 0
         batch = []
         for record in db.session.scalars(select(model).execution_options(yield_per=BATCH)):
             batch.append(record)
             if len(batch) == BATCH:
-                search.write(db.session.connection(), batch)
+                search.write(db.session.connection(), batch, new=True)
                 counts[model.__tablename__] += len(batch)
                 batch = []
-        search.write(db.session.connection(), batch)
+        search.write(db.session.connection(), batch, new=True)
         counts[model.__tablename__] += len(batch)
     db.session.commit()
     click.echo("Indexed " + ", ".join(f"{count} {name}" for name, count in counts.items()) + ".")

@@ -5,7 +5,7 @@ from api.models.audit import AuditEntry
 from api.models.company import Company
 from api.models.event import Event
 from api.models.municipality import Municipality
-from api.models.search_document import SearchDocument
+from api.models.search_document import SearchDocument, SearchTerm, SearchVocabulary
 from api.models.spearhead import Spearhead
 
-__all__ = ["ApiKey", "AuditEntry", "Company", "Event", "Municipality", "SearchDocument", "Spearhead"]
+__all__ = ["ApiKey", "AuditEntry", "Company", "Event", "Municipality", "SearchDocument", "SearchTerm", "SearchVocabulary", "Spearhead"]

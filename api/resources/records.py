@@ -11,7 +11,7 @@ from flask_smorest import abort as abort_with
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
-from api import audit, auth
+from api import audit, auth, search
 from api.auth import sees_drafts, view_name
 from api.conditional import answer_304_if_fresh, make_etag, require_if_match
 from api.database import serialize_writes
@@ -119,7 +119,7 @@ def read_page(
     def build():
         page = paginate(query(), args, stamp)
         body = serialize(schema, page.items) if render is None else render(page.items)
-        return body, page.headers()
+        return body, {**page.headers(), **search.answer_headers()}
 
     return cached_answer(etag, build, media_type)
 

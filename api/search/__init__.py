@@ -3,15 +3,23 @@
 Every ORM flush of a company, event or spearhead rewrites its document (an after_flush hook), so API
 writes, `flask seed` and imports through the session keep the index current in their own transaction.
 Code that inserts rows past the ORM calls index_new_records(); `flask search reindex` rebuilds everything.
+Only live records have documents, so a content search never selects a tombstone. The terms of the
+documents are counted as they are written (api.search.vocabulary): a query word that no visible record
+holds is corrected to the nearest visible terms, and the answer says so in X-Search-Corrections.
 """
 
+import json
 from itertools import chain
 
+from flask import g
 from sqlalchemy import column, delete, event, false, func, insert, literal, literal_column, select, table
 from sqlalchemy.orm import Session, lazyload
 
-from api.models import SearchDocument
-from api.search import analysis, documents
+from api.auth import sees_drafts
+from api.extensions import db
+from api.models import SearchDocument, SearchTerm, SearchVocabulary
+from api.search import analysis, documents, vocabulary
+from api.smorest import SEARCH_CORRECTIONS_HEADER
 
 # Weights of the title, keywords and body fields. PostgreSQL takes them as {D, C, B, A}; D is unused.
 POSTGRES_WEIGHTS = literal_column("'{0.1, 0.2, 0.5, 1.0}'::float4[]")
@@ -29,6 +37,10 @@ def _terms(texts: list[str]) -> str:
     return " ".join(chain.from_iterable(analysis.index_terms(text) for text in texts))
 
 
+def is_live(record) -> bool:
+    return getattr(record, "deleted_at", None) is None
+
+
 def _rows(records: list) -> list[dict]:
     rows = []
     for record in records:
@@ -41,6 +53,9 @@ def _rows(records: list) -> list[dict]:
                 "title": _terms(texts.title),
                 "keywords": _terms(texts.keywords),
                 "body": _terms(texts.body),
+                "published": getattr(record, "status", "published") == "published",
+                "label": texts.label,
+                "label_key": analysis.label_key(texts.label),
             }
         )
     return rows
@@ -56,10 +71,13 @@ def write(connection, records: list, removed: list = (), *, new: bool = False) -
     for record in chain(() if new else records, removed):
         ids_by_kind.setdefault(documents.KINDS[type(record)][0], []).append(record.id)
     d = documents_table.c
+    old = []
     for kind, ids in ids_by_kind.items():
         # One kind at a time, so the (kind, record_id) unique index finds the old rows.
-        connection.execute(delete(documents_table).where(d.kind == kind, d.record_id.in_(ids)))
-    rows = _rows(records)
+        statement = delete(documents_table).where(d.kind == kind, d.record_id.in_(ids))
+        old += [{"kind": kind, **row._mapping} for row in connection.execute(statement.returning(d.published, d.title, d.keywords, d.body))]
+    rows = _rows([record for record in records if is_live(record)])
+    vocabulary.count(connection, old, rows)
     # One compiled statement run for many rows, in slices of bounded size: a pipelined executemany of
     # thousands of rows can fill the socket while PostgreSQL builds the tsvectors, and the
     # connection's TCP timeout then fires.
@@ -95,9 +113,17 @@ def made_by_migration(name: str | None, type_: str, parent_names: dict) -> bool:
     return True
 
 
-def register(session) -> None:
+def clear(connection) -> None:
+    """Drop every document and the vocabulary; the next write starts a new generation of it."""
+    for model in (SearchDocument, SearchTerm, SearchVocabulary):
+        connection.execute(delete(model.__table__))
+
+
+def register(app, session) -> None:
+    """Index every ORM write, and name the corrections of every answer that searched."""
     if not event.contains(session, "after_flush", _after_flush):
         event.listen(session, "after_flush", _after_flush)
+    app.after_request(_add_corrections_header)
 
 
 def _fts_query(alternatives: list[tuple[str, ...]]) -> str:
@@ -109,8 +135,15 @@ def _tsquery(alternatives: list[tuple[str, ...]]) -> str:
 
 
 def matches(kind: str, text: str, dialect: str):
-    """A subquery of (record_id, rank) for the records of a kind matching every word; lower rank is better."""
-    alternatives = analysis.query_terms(text)
+    """A subquery of (record_id, rank) for the records of a kind matching every word; lower rank is better.
+
+    Words that no record visible to the reader holds are corrected first (see vocabulary.correct); the
+    corrections are kept for the answer's X-Search-Corrections header (see answer_headers).
+    """
+    query_words = analysis.query_words(text)
+    alternatives, corrections = vocabulary.correct(db.session.connection(), kind, query_words, sees_drafts())
+    if corrections:
+        g.search_corrections = {**g.get("search_corrections", {}), **corrections}
     d = documents_table.c
     if not alternatives:
         return select(d.record_id, literal(0.0).label("rank")).where(false()).subquery("search")
@@ -133,3 +166,19 @@ def matches(kind: str, text: str, dialect: str):
         .cte("search")
         .prefix_with("MATERIALIZED")
     )
+
+
+def answer_headers() -> dict[str, str]:
+    """X-Search-Corrections for an answer whose query had words corrected: {"karstla": "karstula"}.
+
+    A list keeps it with its cached answer (see records.read_page); other answers get it on the way out.
+    """
+    corrections = g.get("search_corrections")
+    return {SEARCH_CORRECTIONS_HEADER: json.dumps(corrections)} if corrections else {}
+
+
+def _add_corrections_header(response):
+    if response.status_code == 200:
+        for name, value in answer_headers().items():
+            response.headers.setdefault(name, value)
+    return response

@@ -13,6 +13,8 @@ MAX_WORD_LENGTH = 60
 # Typing a word without ä/ö leaves a and o; trying each as ä/ö costs 2^n lookups, so n is capped.
 MAX_RESTORED_VOWELS = 6
 MIN_PART_LENGTH = 3
+# How often a record's term is indexed, by how closely it stands for the record's word.
+REPEATS = {"as written": 3, "base form": 2, "part": 1}
 # Words too common to tell records apart: connectives and company-form suffixes (folded).
 STOPWORDS = frozenset(
     "ja tai seka etta on ovat oy oyj ab ky tmi ay ry osk and or of the for in to with och eller med av".split()
@@ -95,18 +97,21 @@ def _with_umlauts(word: str) -> list[str]:
 
 @lru_cache(maxsize=200_000)
 def index_terms_of_word(word: str) -> tuple[str, ...]:
-    """What a word in a record is found by: its folded form, lemmas and compound parts (stem if unknown)."""
+    """What a word in a record is found by: its folded form, lemmas and compound parts (stem if unknown).
+
+    Each term is repeated by the closest way it stands for the word (see REPEATS): both databases rank a
+    record higher the more often it holds a query's term, so the word as typed ranks above an inflected
+    form, which ranks above a compound part.
+    """
     folded = fold(word)
     if not folded or folded in STOPWORDS:
         return ()
-    terms = {folded}
     known = None if folded.isdigit() else _base_forms(word)
-    if known:
-        lemmas, parts = known
-        terms |= lemmas | parts
-    else:
-        terms.add(_stemmer().stemWord(folded))
-    return tuple(sorted(terms))
+    lemmas, parts = known if known else ({_stemmer().stemWord(folded)}, frozenset())
+    repeats = dict.fromkeys(parts, REPEATS["part"])
+    repeats.update(dict.fromkeys(lemmas, REPEATS["base form"]))
+    repeats[folded] = REPEATS["as written"]
+    return tuple(term for term in sorted(repeats) for _ in range(repeats[term]))
 
 
 @lru_cache(maxsize=20_000)
@@ -136,11 +141,34 @@ def index_terms(text: str | None) -> list[str]:
     return [term for word in words(text) for term in index_terms_of_word(word)]
 
 
-def query_terms(text: str) -> list[tuple[str, ...]]:
-    """One tuple of alternatives per searchable word of the query; every word must match."""
-    alternatives = []
-    for word in words(text):
-        terms = query_alternatives_of_word(word)
-        if terms and terms not in alternatives:
-            alternatives.append(terms)
-    return alternatives
+def query_words(text: str) -> list[tuple[str, tuple[str, ...]]]:
+    """Each searchable word of the query (lowercased, as typed) with the terms any of which a record must hold."""
+    return [(word, terms) for word in dict.fromkeys(words(text)) if (terms := query_alternatives_of_word(word))]
+
+
+def label_key(text: str) -> str:
+    """A name folded word by word (`Kivijärven Erämatkat Oy` → `kivijarven eramatkat oy`), for prefix lookups."""
+    return " ".join(folded for piece in text.lower().split() if (folded := fold(piece)))
+
+
+@lru_cache(maxsize=20_000)
+def spelling(term: str) -> str | None:
+    """The Finnish word a folded term stands for, its ä and ö restored (`jarvi` → `järvi`), or None if it is no word."""
+    if term.isdigit():
+        return None
+    for candidate in [term, *_with_umlauts(term)]:
+        if _base_forms(candidate) is not None:
+            return candidate
+    return None
+
+
+@lru_cache(maxsize=20_000)
+def headword(term: str) -> str | None:
+    """The dictionary form a folded term is, ä and ö restored (`jarvi` → `järvi`); None for inflected forms and non-words."""
+    if term.isdigit():
+        return None
+    for candidate in [term, *_with_umlauts(term)]:
+        known = _base_forms(candidate)
+        if known and term in known[0]:
+            return candidate
+    return None

@@ -1,4 +1,4 @@
-"""What each searchable record is found by, in three weighted fields: title, keywords and body."""
+"""What each searchable record is found by, in three weighted fields (title, keywords, body), and its name for type-ahead."""
 
 from dataclasses import dataclass
 
@@ -9,6 +9,7 @@ from api.models.base import LocalizedText
 
 @dataclass(frozen=True)
 class Texts:
+    label: str
     title: list[str]
     keywords: list[str]
     body: list[str]
@@ -26,6 +27,7 @@ def _label(code: str | None) -> list[str]:
 # stamped), which the list answers' ETags and cache rely on. The post office names the place.
 def company(record: Company) -> Texts:
     return Texts(
+        label=record.name,
         title=[record.name],
         keywords=[*record.tags, *_label(record.industry_code), record.post_office or ""],
         body=_languages(record.description),
@@ -34,6 +36,7 @@ def company(record: Company) -> Texts:
 
 def event(record: Event) -> Texts:
     return Texts(
+        label=record.title.fi or "",
         title=_languages(record.title),
         keywords=[record.location_name or "", record.street_address or ""],
         body=_languages(record.description),
@@ -41,7 +44,13 @@ def event(record: Event) -> Texts:
 
 
 def spearhead(record: Spearhead) -> Texts:
-    return Texts(title=_languages(record.title), keywords=_languages(record.summary), body=_languages(record.description))
+    return Texts(
+        label=record.title.fi or "",
+        title=_languages(record.title),
+        keywords=_languages(record.summary),
+        body=_languages(record.description),
+    )
 
 
+# A new searchable resource needs only its entry here: documents, typo corrections and type-ahead follow.
 KINDS = {Company: ("company", company), Event: ("event", event), Spearhead: ("spearhead", spearhead)}

@@ -1,0 +1,1 @@
+"""Search across resources: type-ahead suggestions."""

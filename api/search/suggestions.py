@@ -1,0 +1,87 @@
+"""Type-ahead: municipalities, names of records and indexed words that start with what the reader has typed."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, literal, null, select, union_all
+
+from api.extensions import db
+from api.models import Municipality, SearchDocument, SearchTerm
+from api.search import analysis
+
+# Folded keys hold a–z, 0–9 and spaces, all of which sort before "{": [key, key + "{") is the prefix's range.
+AFTER_EVERY_KEY = "{"
+# Terms are fetched beyond the limit because inflected forms and non-words among them are left out.
+TERMS_FETCHED_PER_SUGGESTION = 4
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    text: str
+    kind: str
+    id: str | None
+
+
+def _in_range(column, key: str):
+    return column.between(key, key + AFTER_EVERY_KEY)
+
+
+def _folded(column):
+    """ä, ö and å as a, o and a, in lower case: the SQL twin of analysis.fold for names (SQLite's lower() is ASCII only)."""
+    for letters, plain in (("äÄ", "a"), ("öÖ", "o"), ("åÅ", "a")):
+        for letter in letters:
+            column = func.replace(column, letter, plain)
+    return func.lower(column)
+
+
+def _municipalities(key: str, drafts: bool):
+    m = Municipality.__table__.c
+    query = select(
+        literal(0).label("source"), m.name_fi.label("text"), literal("municipality").label("kind"), m.code.label("id")
+    ).where(m.deleted_at.is_(None), _folded(m.name_fi).startswith(key, autoescape=True))
+    return query if drafts else query.where(m.status == "published")
+
+
+def _names(key: str, limit: int, drafts: bool):
+    d = SearchDocument.__table__.c
+    query = select(literal(2).label("source"), d.label.label("text"), d.kind, d.record_id.label("id"))
+    query = query.where(_in_range(d.label_key, key)).order_by(d.label_key, d.id).limit(limit)
+    return query if drafts else query.where(d.published)
+
+
+def _words(key: str, limit: int, drafts: bool):
+    t = SearchTerm.__table__.c
+    frequency = func.sum(t.total if drafts else t.published)
+    return (
+        select(literal(1).label("source"), t.term.label("text"), literal("term").label("kind"), null().label("id"))
+        .where(_in_range(t.term, key))
+        .group_by(t.term)
+        .having(frequency > 0)
+        .order_by(frequency.desc(), t.term)
+        .limit(limit * TERMS_FETCHED_PER_SUGGESTION)
+    )
+
+
+def suggest(prefix: str, limit: int, drafts: bool) -> list[Suggestion]:
+    """Best first: municipalities, then the most frequent words (half the places), then names, then more words.
+
+    One statement (a round trip per keystroke), each part an index range scan with a limit.
+    """
+    key = analysis.label_key(prefix)
+    parts = [_municipalities(key, drafts), _names(key, limit, drafts)]
+    # A word is one word: after a space only names can continue what was typed.
+    if " " not in key:
+        parts.append(_words(key, limit, drafts))
+    rows = db.session.execute(union_all(*(part.subquery().select() for part in parts))).all()
+    found = {source: [] for source in range(3)}
+    for row in rows:
+        found[row.source].append(row)
+    places = [Suggestion(row.text, row.kind, row.id) for row in sorted(found[0], key=lambda row: row.text)]
+    names = [Suggestion(row.text, row.kind, row.id) for row in found[2]]
+    shown = {analysis.label_key(suggestion.text) for suggestion in places + names}
+    words = [
+        Suggestion(word, "term", None)
+        for row in found[1]
+        if (word := analysis.headword(row.text)) and analysis.label_key(word) not in shown
+    ]
+    half = max(1, (limit - len(places)) // 2)
+    return (places + words[:half] + names + words[half:])[:limit]
