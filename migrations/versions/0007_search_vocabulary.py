@@ -1,7 +1,7 @@
 """search vocabulary: counted terms per kind for typo corrections, names of documents for type-ahead
 
 Revision ID: search_vocabulary
-Revises: access
+Revises: folded_tags
 Create Date: 2026-11-28 09:00:00.000000
 
 """
