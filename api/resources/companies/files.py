@@ -136,13 +136,21 @@ BINARY_MEDIA_TYPE = "application/octet-stream"
 
 
 def _exported(args: dict) -> Iterator[dict]:
-    """The companies under the list's filters (and its rules of visibility) as the export's JSON rows."""
+    """The companies under the list's filters (and its rules of visibility) as the export's JSON rows.
+
+    The query is built at once, before the rows are streamed, so that its search corrections reach the
+    answer's headers (X-Search-Corrections).
+    """
     query = companies.filtered({**args, "include_deleted": False})
+    return _rows(query.execution_options(yield_per=EXPORT_ROWS_PER_QUERY))
+
+
+def _rows(query) -> Iterator[dict]:
     plan = DumpPlan(CompanySchema(only=csv.FIELDS))
     # Spearheads by slug, so the file imports into any copy of the region's data.
     slugs = spearhead_slugs()
     # yield_per streams from a server-side cursor, so memory stays flat at any size.
-    for company in db.session.scalars(query.execution_options(yield_per=EXPORT_ROWS_PER_QUERY)):
+    for company in db.session.scalars(query):
         data = plan.dump(company)
         data["spearheads"] = [slugs.get(spearhead, spearhead) for spearhead in data["spearheads"]]
         yield data
