@@ -26,7 +26,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from api import search
+    from api import records, search
     from api.database import (
         configure_postgresql,
         configure_sqlite,
@@ -49,6 +49,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), include_name=search.made_by_migration)
     search.register(db.session)
+    records.register(db.session)
     with app.app_context():
         dialect = db.engine.dialect.name
         if dialect == "sqlite":
