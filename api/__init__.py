@@ -71,6 +71,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from api import docs_assets, health
     from api.extensions import api
+    from api.resources.changes.routes import blp as changes
     from api.resources.companies.files import blp as company_files
     from api.resources.companies.routes import blp as companies
     from api.resources.events.calendar import blp as event_calendars
@@ -80,7 +81,7 @@ def register_blueprints(app: Flask) -> None:
     from api.resources.spearheads.routes import blp as spearheads
 
     app.register_blueprint(docs_assets.blp)
-    for blueprint in (municipalities, companies, company_files, events, event_calendars, spearheads, industries, health.blp):
+    for blueprint in (municipalities, companies, company_files, events, event_calendars, spearheads, industries, changes, health.blp):
         api.register_blueprint(blueprint)
     api.spec.path(rule=Rule("/metrics"), operations=health.METRICS_PATH)
 

@@ -1,4 +1,4 @@
-"""Writes: each add, change and delete of a record is stamped, scope-checked and audited in its transaction."""
+"""Writes: each add, change and delete of a record is stamped, scope-checked, audited and fed in its transaction."""
 
 import weakref
 from collections.abc import Iterator
@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from itertools import chain
 
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import event, func, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from api import audit, auth, search
@@ -14,6 +14,7 @@ from api.database import serialize_writes
 from api.extensions import db
 from api.models import AuditEntry
 from api.models.base import utcnow
+from api.records import feed
 from api.records.kinds import KINDS, Kind, kind_of
 from api.records.rules import differs, resolve
 
@@ -73,9 +74,10 @@ class Writes:
         """Write these model values; False, and nothing written, when they change nothing."""
         if not differs(record, values):
             return False
+        area_before = frozenset(kind_of(record).area(record))
         for name, value in values.items():
             setattr(record, name, value)
-        self._stamp(record)
+        self._stamp(record, area_before=area_before)
         return True
 
     def delete(self, record) -> None:
@@ -113,20 +115,26 @@ class Writes:
             if entries:
                 db.session.execute(insert(AuditEntry), entries)
             search.write(db.session.connection(), list(added), new=True)
+            for record in added:
+                feed.note(db.session, feed.Noted(kind, record, "created", False, frozenset()))
+            feed.spill(db.session)
             db.session.expunge_all()
 
     def flush(self) -> None:
         """Write what is pending and empty the session, so that a long bulk write keeps its memory flat."""
         db.session.flush()
+        feed.spill(db.session)
         db.session.expunge_all()
 
-    def _stamp(self, record, *, created: bool = False, deleted: bool = False) -> None:
-        """The one step every write of a record takes: stamp, scope check and audit entry.
+    def _stamp(self, record, *, created: bool = False, deleted: bool = False, area_before: frozenset = frozenset()) -> None:
+        """The one step every write of a record takes: stamp, scope check, audit entry and change.
 
         It checks a limited editor's municipalities against the record as stored and as written, and
-        adds the audit entry, which commits with the change or not at all. The version column counts
-        the change, so a concurrent write loses with a 412.
+        adds the audit entry and notes the change for the feed, which commit with the write or not at
+        all. The version column counts the change, so a concurrent write loses with a 412.
         """
+        kind = kind_of(record)
+        was_public = not created and record.deleted_at is None and _stored(record, "status") == "published"
         at = self.stamp_for(type(record))
         if created:
             record.created_at = at
@@ -136,9 +144,16 @@ class Writes:
         record.updated_at = at
         changes = audit.changes(record)
         auth.check_write_area(record, changes, created=created, deleted=deleted)
-        audit.add_entry(record, "create" if created else "delete" if deleted else "update", changes, at)
+        action = "create" if created else "delete" if deleted else "update"
+        audit.add_entry(record, action, changes, at)
+        feed.note(db.session, feed.Noted(kind, record, f"{action}d", was_public, area_before if not deleted else frozenset()))
         db.session.info.setdefault(STAMPED, weakref.WeakSet()).add(record)
 
+
+def _stored(record, name: str):
+    """An attribute's value as stored, before the changes this transaction made to it."""
+    history = inspect(record).attrs[name].history
+    return (history.deleted or history.unchanged or history.added or (None,))[0]
 
 
 @contextmanager
@@ -190,9 +205,15 @@ def _forget_stamped(session: Session, *_args) -> None:
     session.info.pop(STAMPED, None)
 
 
+def _forget(session: Session) -> None:
+    _forget_stamped(session)
+    feed.forget(session)
+
+
 def register(session) -> None:
-    """Refuse, at every flush, a directory record written without this layer."""
+    """Record each transaction's changes at its commit, and refuse at every flush a directory record written without this layer."""
     if not event.contains(session, "before_flush", _refuse_unstamped_writes):
         event.listen(session, "before_flush", _refuse_unstamped_writes)
+        event.listen(session, "before_commit", feed.record)
         event.listen(session, "after_commit", _forget_stamped)
-        event.listen(session, "after_rollback", _forget_stamped)
+        event.listen(session, "after_rollback", _forget)
