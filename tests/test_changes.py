@@ -170,3 +170,126 @@ def test_prh_import_and_seeds_are_in_the_feed(client, runner):
     assert _summary(synthetic) == [("company", "created")] * 200 + [("event", "created")] * 2
     shown = client.get(f"/api/v1/companies/{synthetic[0]['id']}").get_json()
     assert synthetic[0]["data"] == shown
+
+
+WRITERS = 8
+ROUNDS = 4
+
+
+def _lists(get) -> dict:
+    """A full listing of every kind of record, as the reader's key sees it."""
+    found = {}
+    for resource, path, key in (("company", "companies", "id"), ("event", "events", "id"), ("spearhead", "spearheads", "id"), ("municipality", "municipalities", "code")):
+        page = 1
+        while batch := get(f"/api/v1/{path}?page={page}&page_size=100"):
+            found.update({(resource, record[key]): record for record in batch})
+            page += 1
+    return found
+
+
+def _apply(mirror: dict, changes: list[dict]) -> None:
+    for change in changes:
+        key = (change["resource"], change["id"])
+        if change["action"] == "deleted":
+            mirror.pop(key, None)
+        else:
+            assert key not in mirror or mirror[key][0] < change["version"], change
+            mirror[key] = (change["version"], change["data"])
+
+
+def test_concurrent_writers_never_make_a_reader_skip_a_change(database_url, client, create_key, karstula):
+    """8 writers on a real server (companies and events at once, publishing and unpublishing), a reader polling the feed."""
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.live import call, gunicorn
+
+    spearhead = client.post("/api/v1/spearheads", json=payloads.spearhead()).get_json()["id"]
+    writer = {"Authorization": f"Bearer {create_key('admin')}"}
+    reader = {"Authorization": f"Bearer {create_key('partner')}"}
+    ids = business_ids(3_200_000)
+    bodies = [payloads.company(next(ids), name=f"Yritys {n}", spearheads=[spearhead]) for n in range(WRITERS)]
+    with gunicorn(database_url, workers=3, threads=4) as server:
+        base = server.base_url
+
+        def write(number: int) -> None:
+            path = "/api/v1/companies" if number % 2 else "/api/v1/events"
+            body = bodies[number] if number % 2 else payloads.event(spearheads=[spearhead], municipalities=["226"])
+            status, headers, record = call("POST", base + path, body, writer)
+            assert status == 201, record
+            url, etag = f"{base}{path}/{record['id']}", headers["ETag"]
+            for round_ in range(ROUNDS):
+                change = {"status": "draft"} if round_ % 3 == 1 else {"status": "published", "location_name" if path.endswith("events") else "name": f"Kierros {round_}"}
+                status, headers, record = call("PATCH", url, change, {**writer, "If-Match": etag})
+                assert status == 200, record
+                etag = headers["ETag"]
+            if number % 4 == 3:
+                assert call("DELETE", url, None, {**writer, "If-Match": etag})[0] == 204
+
+        mirror: dict = {}
+        cursor: list = [None]
+        done = threading.Event()
+
+        def poll() -> None:
+            while True:
+                finished = done.is_set()
+                while True:
+                    query = "limit=7" + (f"&after={cursor[0]}" if cursor[0] else "")
+                    status, headers, changes = call("GET", f"{base}{FEED}?{query}", None, reader)
+                    assert status == 200, changes
+                    _apply(mirror, changes)
+                    if changes:
+                        cursor[0] = changes[-1]["cursor"]
+                    if "next" not in (headers.get("Link") or ""):
+                        break
+                if finished:
+                    return
+                time.sleep(0.01)
+
+        polling = threading.Thread(target=poll)
+        polling.start()
+        started = time.monotonic()
+        with ThreadPoolExecutor(WRITERS) as pool:
+            list(pool.map(write, range(WRITERS)))
+        done.set()
+        polling.join(timeout=60)
+        elapsed = time.monotonic() - started
+        listing = _lists(lambda path: call("GET", base + path, None, reader)[2])
+    assert {key: data for key, (_version, data) in mirror.items()} == listing
+    assert elapsed < 30
+
+
+def test_a_transaction_that_commits_late_is_not_skipped(app, client, database_url, karstula):
+    """A write that stamped first and commits last still comes after what the reader has seen (PostgreSQL:
+    on SQLite the first writer's lock keeps the second waiting)."""
+    import threading
+
+    from api import records
+    from api.extensions import db
+    from api.models import Company
+
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite runs one write transaction at a time")
+    company_id = client.post("/api/v1/companies", json=payloads.company()).get_json()["id"]
+    event = client.post("/api/v1/events", json=payloads.event())
+    seen = read_feed(client)
+    stamped, release = threading.Event(), threading.Event()
+
+    def slow_writer():
+        with app.app_context(), records.transaction() as writes:
+            writes.update(db.session.get(Company, company_id), {"name": "Hidas Oy"})
+            db.session.flush()
+            stamped.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=slow_writer)
+    thread.start()
+    assert stamped.wait(30)
+    assert client.patch(event.headers["Location"], json={"location_name": "Nopea"}, headers={"If-Match": event.headers["ETag"]}).status_code == 200
+    quick = read_feed(client, seen[-1]["cursor"])
+    assert _summary(quick) == [("event", "updated")]
+    release.set()
+    thread.join(30)
+    late = read_feed(client, quick[-1]["cursor"])
+    assert _summary(late) == [("company", "updated")] and late[0]["data"]["name"] == "Hidas Oy"
