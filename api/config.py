@@ -34,6 +34,8 @@ class Config:
     RATELIMIT_PARTNER = os.environ.get("RATELIMIT_PARTNER", "6000/minute")
     RATELIMIT_EDITOR = os.environ.get("RATELIMIT_EDITOR", "3000/minute")
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    # The change feed keeps changes this long (`flask changes prune`); older cursors answer 410.
+    CHANGES_RETENTION_DAYS = int(os.environ.get("CHANGES_RETENTION_DAYS", 90))
 
     API_TITLE = "Saarijärvi–Viitasaari business directory API"
     API_VERSION = "1.0.0"

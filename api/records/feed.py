@@ -9,8 +9,9 @@ changes without positions as they go (their memory stays flat) and get positions
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from api.auth import rendering_private_fields
@@ -110,3 +111,16 @@ def record(session: Session) -> None:
 def forget(session: Session) -> None:
     session.info.pop(PENDING, None)
     session.info.pop(SPILLED, None)
+
+
+def prune(session: Session, before: datetime) -> int:
+    """Delete the changes made before `before`, except the newest change, whose position the next ones follow.
+
+    By position, so that what stays is one run of consecutive positions: a cursor older than its start
+    is answered 410 (resync).
+    """
+    newest = session.scalar(select(func.max(Change.position)))
+    through = session.scalar(select(func.max(Change.position)).where(Change.at < before, Change.position < newest)) if newest else None
+    if through is None:
+        return 0
+    return session.execute(delete(changes_table).where(changes_table.c.position <= through)).rowcount
