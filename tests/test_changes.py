@@ -331,3 +331,26 @@ def test_prune_keeps_the_retention_window_and_older_cursors_answer_410(app, clie
     client.post("/api/v1/companies", json=payloads.company(next(ids)))
     after = read_feed(client, newest)
     assert len(after) == 1 and after[0]["cursor"] > newest
+
+
+@pytest.mark.parametrize(
+    ("resource", "path", "body", "change"),
+    [
+        ("company", "companies", payloads.company(), {"name": "Toinen Oy"}),
+        ("event", "events", payloads.event(), {"location_name": "Kunnantalo"}),
+        ("spearhead", "spearheads", payloads.spearhead(), {"priority": 5}),
+        ("municipality", "municipalities", payloads.municipality("931", name={"fi": "Viitasaari"}), {"population": 6500}),
+    ],
+)
+def test_http_create_update_delete_of_each_resource_are_each_one_change(client, karstula, resource, path, body, change):
+    after = _last(client)
+    created = client.post(f"/api/v1/{path}", json=body)
+    url = created.headers["Location"]
+    updated = client.patch(url, json=change, headers={"If-Match": created.headers["ETag"]})
+    expected = [(resource, "created"), (resource, "updated")]
+    if resource != "municipality":  # municipalities are never deleted
+        assert client.delete(url, headers={"If-Match": updated.headers["ETag"]}).status_code == 204
+        expected.append((resource, "deleted"))
+    changes = read_feed(client, after)
+    assert _summary(changes) == expected
+    assert len({change["id"] for change in changes}) == 1 and [change["version"] for change in changes] == list(range(1, len(expected) + 1))
