@@ -26,7 +26,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from api import search
+    from api import records, search
     from api.database import (
         configure_postgresql,
         configure_sqlite,
@@ -49,6 +49,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), include_name=search.made_by_migration)
     search.register(app, db.session)
+    records.register(db.session)
     with app.app_context():
         dialect = db.engine.dialect.name
         if dialect == "sqlite":
@@ -70,6 +71,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from api import docs_assets, health
     from api.extensions import api
+    from api.resources.changes.routes import blp as changes
     from api.resources.companies.files import blp as company_files
     from api.resources.companies.routes import blp as companies
     from api.resources.events.calendar import blp as event_calendars
@@ -80,7 +82,7 @@ def register_blueprints(app: Flask) -> None:
     from api.resources.spearheads.routes import blp as spearheads
 
     app.register_blueprint(docs_assets.blp)
-    for blueprint in (municipalities, companies, company_files, events, event_calendars, spearheads, industries, search_suggestions, health.blp):
+    for blueprint in (municipalities, companies, company_files, events, event_calendars, spearheads, industries, search_suggestions, changes, health.blp):
         api.register_blueprint(blueprint)
     health.document_metrics(api.spec)
 
@@ -92,6 +94,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from api.cli.changes import changes_command
     from api.cli.imports import import_group
     from api.cli.keys import keys_command
     from api.cli.search import search_command
@@ -101,3 +104,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(search_command)
     app.cli.add_command(import_group)
     app.cli.add_command(keys_command)
+    app.cli.add_command(changes_command)

@@ -44,6 +44,8 @@ class Config:
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     # When set, /metrics needs it as a bearer token (Prometheus: `authorization: {credentials: …}`).
     METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
+    # The change feed keeps changes this long (`flask changes prune`); older cursors answer 410.
+    CHANGES_RETENTION_DAYS = int(os.environ.get("CHANGES_RETENTION_DAYS", 90))
 
     API_TITLE = "Saarijärvi–Viitasaari business directory API"
     API_VERSION = "1.0.0"

@@ -2,10 +2,13 @@
 
 from api.models.api_key import ApiKey
 from api.models.audit import AuditEntry
+from api.models.change import Change
 from api.models.company import Company
 from api.models.event import Event
 from api.models.municipality import Municipality
 from api.models.search_document import SearchDocument, SearchTerm, SearchVocabulary
 from api.models.spearhead import Spearhead
 
-__all__ = ["ApiKey", "AuditEntry", "Company", "Event", "Municipality", "SearchDocument", "SearchTerm", "SearchVocabulary", "Spearhead"]
+__all__ = [
+    "ApiKey", "AuditEntry", "Change", "Company", "Event", "Municipality", "SearchDocument", "SearchTerm", "SearchVocabulary", "Spearhead",
+]
