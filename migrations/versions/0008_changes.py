@@ -1,7 +1,7 @@
 """change feed
 
 Revision ID: changes
-Revises: access
+Revises: search_vocabulary
 Create Date: 2026-11-28 09:40:00.000000
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'changes'
-down_revision = 'access'
+down_revision = 'search_vocabulary'
 branch_labels = None
 depends_on = None
 
