@@ -93,7 +93,7 @@ def add_synthetic(count: int, random_seed: int) -> dict[str, int]:
     companies, links = [], []
     for row, stamp in zip(rows, stamps):
         spearhead_id = row.pop("spearhead_id")
-        companies.append({**row, "created_at": stamp, "updated_at": stamp})
+        companies.append({**row, "created_at": stamp, "updated_at": stamp, "first_published_at": stamp})
         if spearhead_id:
             links.append({"company_id": row["id"], "spearhead_id": spearhead_id})
         if len(companies) == BATCH:
@@ -137,7 +137,7 @@ def _add_events(rng: random.Random, count: int, municipalities: list[Municipalit
                 "is_online": online, "location_name": None if online else f"{home.name.fi}n kunnantalo",
                 "registration_deadline": start - timedelta(days=rng.randint(1, 10)),
                 "target_groups": [{"fi": "yrittäjät", "en": "entrepreneurs"}], "event_status": "scheduled",
-                "status": "published", "version": 1, "created_at": stamp, "updated_at": stamp,
+                "status": "published", "version": 1, "created_at": stamp, "updated_at": stamp, "first_published_at": stamp,
             }],
         )
         db.session.execute(insert(event_municipalities), [{"event_id": event_id, "municipality_code": home.code}])

@@ -2,13 +2,11 @@
 
 from collections import Counter
 
-from flask import request
 from sqlalchemy import Select, func
 
-from api.auth import view_name
-from api.conditional import answer_304_if_fresh, make_etag
 from api.domain.industry import industry
 from api.extensions import db
+from api.jsonio import dumps
 from api.models import Company, Spearhead
 from api.models.associations import company_spearheads
 from api.resources import records
@@ -41,7 +39,5 @@ def count(matching: Select) -> dict[str, dict[str, int]]:
 
 
 def answer(matching: Select):
-    facets = count(matching)
-    etag = make_etag(request.full_path, view_name(), sorted((name, sorted(values.items())) for name, values in facets.items()))
-    answer_304_if_fresh(etag)
-    return facets, 200, {"ETag": f'"{etag}"'}
+    """The counts, as cached answers that depend on every table they read (companies and spearheads)."""
+    return records.read_derived(Company, lambda stamps: (dumps(count(matching)), {}))

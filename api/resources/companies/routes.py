@@ -12,7 +12,7 @@ from api.extensions import db
 from api.formats import geojson, jsonld
 from api.models import Company, Municipality, Spearhead
 from api.models.associations import company_spearheads
-from api.negotiation import document, preferred, vary_on_accept
+from api.negotiation import preferred, vary_on_accept
 from api.pagination import PAGINATION_HEADERS, PageArgsSchema, SortKey
 from api.resources import records
 from api.resources.companies import facets
@@ -24,6 +24,7 @@ from api.resources.companies.schemas import (
     CompanySchema,
 )
 from api.resources.history import AuditEntrySchema, read_history
+from api.resources.spearheads import identity as spearheads
 from api.smorest import Blueprint
 
 blp = Blueprint("companies", __name__, url_prefix="/api/v1/companies", description="Companies of the region.")
@@ -57,11 +58,7 @@ def has_tag(tag: str) -> ColumnElement[bool]:
 
 
 def in_spearhead(id_or_slug: str) -> ColumnElement[bool]:
-    linked = (
-        select(company_spearheads.c.company_id)
-        .join(Spearhead, Spearhead.id == company_spearheads.c.spearhead_id)
-        .where(or_(Spearhead.id == id_or_slug, Spearhead.slug == id_or_slug))
-    )
+    linked = select(company_spearheads.c.company_id).where(company_spearheads.c.spearhead_id.in_(spearheads.seen_ids(id_or_slug)))
     return Company.id.in_(linked)
 
 
@@ -185,10 +182,7 @@ class CompaniesByIdViews(MethodView):
     def get(self, company_id):
         """Get a company (schema.org JSON-LD with Accept: application/ld+json)"""
         if preferred("application/json", jsonld.MEDIA_TYPE) == jsonld.MEDIA_TYPE:
-            company = get_company(company_id)
-            municipality = db.session.get(Municipality, company.municipality) if company.municipality else None
-            url = url_for("companies.CompaniesByIdViews", company_id=company.id, _external=True)
-            return document(jsonld.dumps(jsonld.company(company, url, municipality)), jsonld.MEDIA_TYPE)
+            return vary_on_accept(records.read(*lookup(company_id), CompanySchema, render=_jsonld, media_type=jsonld.MEDIA_TYPE))
         return vary_on_accept(records.read(*lookup(company_id), CompanySchema))
 
     @blp.requires("editor")
@@ -222,6 +216,12 @@ class CompaniesByIdViews(MethodView):
         company = get_company(company_id)
         records.check_writable(company)
         records.soft_delete(company)
+
+
+def _jsonld(company: Company) -> bytes:
+    municipality = db.session.get(Municipality, company.municipality) if company.municipality else None
+    url = url_for("companies.CompaniesByIdViews", company_id=company.id, _external=True)
+    return jsonld.dumps(jsonld.company(company, url, municipality))
 
 
 def _update(company: Company, data: dict) -> Company:
