@@ -1,4 +1,4 @@
-"""Operations every resource shares: visibility, lookup, merge patch, save and soft delete."""
+"""Operations every resource shares: visibility, lookup, cached reads and their ETags, merge patch, save and soft delete."""
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -99,7 +99,8 @@ def get_or_404(query: Select, description: str):
 
 
 def _referred(model) -> list[tuple]:
-    """(target model, condition joining it from `model`, link table or None) for each record `model` refers to.
+    """(target model, condition on `model`'s row, link table or None, link table's condition on the target)
+    for each kind of record `model` refers to.
 
     Links (a company's spearheads) and references (its municipality) are shown or filtered by, and
     their visibility decides what a reader sees; link tables change only with their owner's stamp.
