@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from flask import g
+from flask import g, has_request_context
 from werkzeug.exceptions import Forbidden, Unauthorized
 
 ROLES = ("admin", "editor", "partner")
@@ -97,9 +97,20 @@ def check_written_area(value, *, created: bool) -> None:
 
 
 def sees_drafts() -> bool:
-    """Drafts are for editors and admins; anonymous readers and partners see published records only."""
+    """Drafts are for editors and admins; anonymous readers and partners see published records only.
+
+    A command line run (no request) is the operator's, who sees everything: an import must not lose
+    a company's links to draft spearheads because it read the company as the public would.
+    """
     principal = current()
-    return principal is not None and principal.has_role("editor")
+    if principal is None:
+        return not has_request_context()
+    return principal.has_role("editor")
+
+
+def may_see(record) -> bool:
+    """Whether this reader may see the record at all: never once deleted, and drafts as sees_drafts() says."""
+    return record.deleted_at is None and (record.status == "published" or sees_drafts())
 
 
 def sees_private_fields() -> bool:

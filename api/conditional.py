@@ -24,18 +24,32 @@ def make_etag(*parts) -> str:
     return blake2b("|".join(map(str, parts)).encode(), digest_size=12).hexdigest()
 
 
+# Ends the version part of a record's ETag (hex digits, so it never holds the separator).
+VERSION_END = "-"
+
+
+def versioned_etag(version: str, *representation) -> str:
+    """The ETag of one representation (view, media type, the data it shows) of a record's `version`.
+
+    Every representation of a version shares the version part, so If-Match recognises an ETag from
+    any view of the record (anonymous, editor, JSON-LD).
+    """
+    return f"{version}{VERSION_END}{make_etag(*representation)}"
+
+
 def answer_304_if_fresh(etag: str) -> None:
     if request.if_none_match.contains_weak(etag):
         raise NotModified(etag)
 
 
-def require_if_match(etag: str) -> None:
-    """Writes must name the version they change; a stale or missing validator never overwrites."""
+def require_if_match(version: str) -> None:
+    """Writes must name the version they change (by any ETag of it); a stale or missing validator never overwrites."""
     if "If-Match" not in request.headers:
         raise PreconditionRequired(
             "This write needs an If-Match header holding the ETag from your last GET of the record."
         )
-    if not request.if_match.contains(etag):
+    named = {tag.partition(VERSION_END)[0] for tag in request.if_match.as_set()}
+    if not request.if_match.star_tag and version not in named:
         raise PreconditionFailed(
             "The record changed after you read it (If-Match does not match its ETag). "
             "GET it again, reapply your change and retry with the new ETag."

@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 
 import marshmallow as ma
 
+from api.auth import may_see
 from api.domain.business_id import InvalidBusinessId, normalize_business_id
 from api.domain.event_time import AmbiguousLocalTime, to_helsinki, to_utc
 from api.domain.industry import InvalidIndustryCode, validate_industry_code
@@ -265,14 +266,18 @@ class LocalizedColumns(Localized):
 
 
 class References(ma.fields.List):
-    """A list of related records, written and shown as their keys (ids or codes)."""
+    """A list of related records, written and shown as their keys (ids or codes).
+
+    A reader is shown only the related records it may see: a draft spearhead leaves no trace in a
+    company's `spearheads` for the public (the one place links are shown: JSON, GeoJSON, CSV).
+    """
 
     def __init__(self, key: str, **kwargs):
         self.key = key
         super().__init__(ma.fields.String(validate=[ma.validate.Length(min=1, max=100), _no_nul]), **kwargs)
 
     def _serialize(self, value, attr, obj, **kwargs):
-        return None if value is None else [getattr(item, self.key) for item in value]
+        return None if value is None else [getattr(item, self.key) for item in value if may_see(item)]
 
     def _deserialize(self, value, attr, data, **kwargs):
         keys = super()._deserialize(value, attr, data, **kwargs)

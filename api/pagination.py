@@ -69,7 +69,11 @@ class ListArgsSchema(PageArgsSchema):
     )
     include_deleted = ma.fields.Boolean(
         load_default=False,
-        metadata={"description": "Also return tombstones `{id, deleted_at, updated_at}` of deleted records."},
+        metadata={
+            "description": "Also return tombstones `{id, deleted_at, updated_at}` of the records you could see and "
+            "no longer can (deleted, or turned back into drafts). Tombstones are selected by `updated_since` alone: "
+            "the other filters apply to live records only. Sorted by `updated_at` unless `sort` is given."
+        },
     )
 
 

@@ -135,9 +135,10 @@ IF_MATCH = {
     "in": "header",
     "name": "If-Match",
     "required": True,
-    "description": "The ETag of your last GET of the record; 428 without it, 412 when the record changed since.",
+    "description": "An ETag of your last GET of the record, from any of its views (your key's or anonymous, "
+    "JSON or JSON-LD): they all name its version. 428 without it, 412 when the record changed since.",
     "schema": {"type": "string"},
-    "example": '"3c54f03d2623ec2b4babb631"',
+    "example": '"3c54f03d2623ec2b4babb631-9b1e4a0c77d2f15e08a6c3d4"',
 }
 IF_NONE_MATCH = {
     "in": "header",

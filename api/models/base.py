@@ -4,7 +4,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, DateTime, Integer, MetaData, String, Text, TypeDecorator
+from sqlalchemy import JSON, DateTime, Index, Integer, MetaData, String, Text, TypeDecorator, event, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, composite, declared_attr, mapped_column
 
@@ -89,6 +89,10 @@ class RecordMixin:
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(10), default="published")
+    # When the record was first published; null while it never was. Readers without drafts learn of a
+    # record only once it has been published, and from then on of every change, its unpublication
+    # (or deletion) included, which reaches them as a tombstone.
+    first_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Compared in every UPDATE's WHERE clause, so two writers holding the same ETag
     # can never both win (SQLAlchemy raises StaleDataError for the loser).
     version: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -96,3 +100,17 @@ class RecordMixin:
     @declared_attr.directive
     def __mapper_args__(cls):
         return {"version_id_col": cls.__table__.c.version}
+
+
+def public_stamp_index(table_name: str) -> Index:
+    """Serves the latest `updated_at` among the records ever published: the stamp of what the public sees."""
+    condition = text("first_published_at IS NOT NULL")
+    return Index(f"ix_{table_name}_public_stamp", "updated_at", sqlite_where=condition, postgresql_where=condition)
+
+
+@event.listens_for(RecordMixin, "before_insert", propagate=True)
+@event.listens_for(RecordMixin, "before_update", propagate=True)
+def _note_first_publication(mapper, connection, record) -> None:
+    # At flush, so that every ORM write (API, import, seed, command line) keeps it.
+    if record.status == "published" and record.first_published_at is None:
+        record.first_published_at = record.updated_at or utcnow()

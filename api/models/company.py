@@ -6,7 +6,7 @@ from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.models.associations import company_spearheads
-from api.models.base import Base, JSONDocument, LocalizedText, RecordMixin, localized, new_id
+from api.models.base import Base, JSONDocument, LocalizedText, RecordMixin, localized, new_id, public_stamp_index
 from api.models.spearhead import Spearhead
 
 
@@ -21,6 +21,7 @@ class Company(RecordMixin, Base):
             sqlite_where=text("deleted_at IS NULL"),
             postgresql_where=text("deleted_at IS NULL"),
         ),
+        public_stamp_index("companies"),
         Index("ix_companies_sync", "updated_at", "id"),
         # The frontend's lists: live records by name, optionally in some municipalities. Covering
         # the status too lets counts and pages come from the index alone.

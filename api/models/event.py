@@ -6,7 +6,7 @@ from sqlalchemy import Boolean, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.models.associations import event_municipalities, event_spearheads
-from api.models.base import Base, JSONDocument, LocalizedText, RecordMixin, UTCDateTime, localized, new_id
+from api.models.base import Base, JSONDocument, LocalizedText, RecordMixin, UTCDateTime, localized, new_id, public_stamp_index
 from api.models.municipality import Municipality
 from api.models.spearhead import Spearhead
 
@@ -14,6 +14,7 @@ from api.models.spearhead import Spearhead
 class Event(RecordMixin, Base):
     __tablename__ = "events"
     __table_args__ = (
+        public_stamp_index("events"),
         Index("ix_events_sync", "updated_at", "id"),
         Index("ix_events_start_end", "start_time", "end_time"),
         Index("ix_events_live_start", "status", "start_time", "id", sqlite_where=text("deleted_at IS NULL"), postgresql_where=text("deleted_at IS NULL")),

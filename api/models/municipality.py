@@ -5,11 +5,12 @@ from datetime import date
 from sqlalchemy import Date, Float, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from api.models.base import Base, JSONDocument, LocalizedText, RecordMixin, localized
+from api.models.base import Base, JSONDocument, LocalizedText, RecordMixin, localized, public_stamp_index
 
 
 class Municipality(RecordMixin, Base):
     __tablename__ = "municipalities"
+    __table_args__ = (public_stamp_index("municipalities"),)
 
     code: Mapped[str] = mapped_column(String(3), primary_key=True)
     name: Mapped[LocalizedText] = localized("name", 200)

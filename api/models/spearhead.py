@@ -4,7 +4,7 @@ from sqlalchemy import Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.models.associations import spearhead_municipalities
-from api.models.base import Base, JSONDocument, LocalizedText, RecordMixin, localized, new_id
+from api.models.base import Base, JSONDocument, LocalizedText, RecordMixin, localized, new_id, public_stamp_index
 from api.models.municipality import Municipality
 
 
@@ -19,6 +19,7 @@ class Spearhead(RecordMixin, Base):
             sqlite_where=text("deleted_at IS NULL"),
             postgresql_where=text("deleted_at IS NULL"),
         ),
+        public_stamp_index("spearheads"),
         Index("ix_spearheads_sync", "updated_at", "id"),
     )
 

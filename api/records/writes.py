@@ -101,6 +101,8 @@ class Writes:
         for row in rows:
             at = self.stamp_for(kind.model)
             row.update(created_at=at, updated_at=at, version=1)
+            if row.get("status") == "published":
+                row["first_published_at"] = at  # the ORM's flush hook sets it for other writes (models.base)
         table = kind.model.__table__
         for start in range(0, len(rows), BULK_BATCH):
             db.session.execute(insert(table), rows[start : start + BULK_BATCH])

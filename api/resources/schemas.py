@@ -2,13 +2,14 @@
 
 import marshmallow as ma
 
+from api.auth import may_see
 from api.fields import Email, Name, Phone, Text
 from api.models.base import STATUSES
 from api.smorest import Schema
 
 
 class RecordSchema(Schema):
-    """Fields every record has; a deleted record is dumped as its tombstone."""
+    """Fields every record has; a record this reader may no longer see (deleted, or unpublished) is dumped as its tombstone."""
 
     TOMBSTONE_KEY = "id"
     # Fields shown to editors and admins only.
@@ -24,11 +25,12 @@ class RecordSchema(Schema):
 
     @ma.post_dump(pass_original=True)
     def tombstone_if_deleted(self, data, original, **kwargs):
-        if getattr(original, "deleted_at", None) is None:
+        if may_see(original):
             return data
         return {
             self.TOMBSTONE_KEY: data[self.TOMBSTONE_KEY],
-            "deleted_at": original.deleted_at.isoformat(),
+            # An unpublished record left this reader's view with its latest change.
+            "deleted_at": (original.deleted_at or original.updated_at).isoformat(),
             "updated_at": data["updated_at"],
         }
 

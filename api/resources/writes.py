@@ -8,13 +8,13 @@ from flask_smorest import abort as abort_with
 
 from api import records
 from api.conditional import require_if_match
-from api.resources.records import record_etag
+from api.resources.records import record_etag, version_tag
 
 
 def check_writable(record) -> None:
     """A limited editor's scope first (403), then the ETag the client read (428, 412)."""
     records.check_scope(record)
-    require_if_match(record_etag(record))
+    require_if_match(version_tag(record))
 
 
 def load_merged(schema: type[ma.Schema], record) -> dict:

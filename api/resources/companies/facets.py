@@ -3,13 +3,12 @@
 from collections import Counter
 from collections.abc import Callable
 
-from flask import request
 from sqlalchemy import Select, func
 
-from api.auth import view_name
-from api.conditional import answer_304_if_fresh, make_etag
+from api import search
 from api.domain.industry import industry
 from api.extensions import db
+from api.jsonio import dumps
 from api.models import Company, Spearhead
 from api.models.associations import company_spearheads
 from api.resources import records
@@ -54,8 +53,11 @@ def count(matching: Callable[[dict], Select], args: dict) -> dict[str, dict[str,
 
 
 def answer(matching: Callable[[dict], Select], args: dict):
-    """The facets of the companies that `matching(args)` selects."""
-    facets = count(matching, args)
-    etag = make_etag(request.full_path, view_name(), sorted((name, sorted(values.items())) for name, values in facets.items()))
-    answer_304_if_fresh(etag)
-    return facets, 200, {"ETag": f'"{etag}"'}
+    """The facets of the companies that `matching(args)` selects, as cached answers that depend on every
+    table they read (companies and spearheads)."""
+
+    def build(stamps):
+        body = dumps(count(matching, args))
+        return body, search.answer_headers()
+
+    return records.read_derived(Company, build)

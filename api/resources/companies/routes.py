@@ -11,9 +11,9 @@ from api.domain.tags import SQLITE_FUNCTION as FOLD_TAG
 from api.domain.tags import fold_tag
 from api.extensions import db
 from api.formats import geojson, jsonld
-from api.models import Company, Municipality, Spearhead
+from api.models import Company, Municipality
 from api.models.associations import company_spearheads
-from api.negotiation import document, preferred, vary_on_accept
+from api.negotiation import preferred, vary_on_accept
 from api.pagination import PAGINATION_HEADERS, PageArgsSchema, SortKey
 from api.records import COMPANY, create, delete, update
 from api.resources import records, writes
@@ -26,6 +26,7 @@ from api.resources.companies.schemas import (
     CompanySchema,
 )
 from api.resources.history import AuditEntrySchema, read_history
+from api.resources.spearheads import identity as spearheads
 from api.smorest import Blueprint
 
 blp = Blueprint("companies", __name__, url_prefix="/api/v1/companies", description="Companies of the region.")
@@ -59,11 +60,7 @@ def has_tag(tag: str) -> ColumnElement[bool]:
 
 
 def in_spearhead(ids_or_slugs: list[str]) -> ColumnElement[bool]:
-    linked = (
-        select(company_spearheads.c.company_id)
-        .join(Spearhead, Spearhead.id == company_spearheads.c.spearhead_id)
-        .where(or_(Spearhead.id.in_(ids_or_slugs), Spearhead.slug.in_(ids_or_slugs)))
-    )
+    linked = select(company_spearheads.c.company_id).where(company_spearheads.c.spearhead_id.in_(spearheads.seen_ids(*ids_or_slugs)))
     return Company.id.in_(linked)
 
 
@@ -184,10 +181,7 @@ class CompaniesByIdViews(MethodView):
     def get(self, company_id):
         """Get a company (schema.org JSON-LD with Accept: application/ld+json)"""
         if preferred("application/json", jsonld.MEDIA_TYPE) == jsonld.MEDIA_TYPE:
-            company = get_company(company_id)
-            municipality = db.session.get(Municipality, company.municipality) if company.municipality else None
-            url = jsonld.public_url("companies.CompaniesByIdViews", company_id=company.id)
-            return document(jsonld.dumps(jsonld.company(company, url, municipality)), jsonld.MEDIA_TYPE)
+            return vary_on_accept(records.read(*lookup(company_id), CompanySchema, render=_jsonld, media_type=jsonld.MEDIA_TYPE))
         return vary_on_accept(records.read(*lookup(company_id), CompanySchema))
 
     @blp.requires("editor")
@@ -224,6 +218,12 @@ class CompaniesByIdViews(MethodView):
         company = get_company(company_id)
         writes.check_writable(company)
         delete(company)
+
+
+def _jsonld(company: Company) -> bytes:
+    municipality = db.session.get(Municipality, company.municipality) if company.municipality else None
+    url = jsonld.public_url("companies.CompaniesByIdViews", company_id=company.id)
+    return jsonld.dumps(jsonld.company(company, url, municipality))
 
 
 @blp.route("/<company_id>/history")

@@ -5,9 +5,11 @@ from flask.views import MethodView
 
 from api.extensions import db
 from api.formats import ical
-from api.negotiation import document, preferred
+from api.models import Event
+from api.negotiation import preferred, vary_on_accept
+from api.resources import records
 from api.resources.events import routes as events
-from api.resources.events.schemas import EventQueryArgsSchema
+from api.resources.events.schemas import EventQueryArgsSchema, EventSchema
 from api.smorest import Blueprint, Schema
 
 blp = Blueprint(
@@ -41,8 +43,9 @@ class EventCalendarArgsSchema(Schema):
     lang = LANG
 
 
-def _answer(body: bytes, filename: str):
-    return document(body, ical.MEDIA_TYPE, **{"Content-Disposition": f'inline; filename="{filename}"'})
+def _named(response, filename: str):
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return vary_on_accept(response)
 
 
 @blp.route("/events.ics")
@@ -56,8 +59,12 @@ class EventsCalendarViews(MethodView):
         """Events as an iCalendar feed (the list's filters; past events too unless a filter narrows it)"""
         preferred(ical.MEDIA_TYPE)
         lang = args.pop("lang")
-        found = db.session.scalars(events.filtered({**args, "include_deleted": False})).all()
-        return _answer(ical.calendar(found, lang), "events.ics")
+
+        def build(_stamps):
+            found = db.session.scalars(events.filtered({**args, "include_deleted": False})).all()
+            return ical.calendar(found, lang), {}
+
+        return _named(records.read_derived(Event, build, ical.MEDIA_TYPE, uses_clock=events.uses_clock(args)), "events.ics")
 
 
 @blp.route("/events/<event_id>.ics")
@@ -70,5 +77,7 @@ class EventCalendarViews(MethodView):
     def get(self, args, event_id):
         """One event as iCalendar (for "add to calendar")"""
         preferred(ical.MEDIA_TYPE)
-        event = events.get_event(event_id)
-        return _answer(ical.calendar([event], args["lang"]), f"{event.id}.ics")
+        answer = records.read(
+            *events.lookup(event_id), EventSchema, render=lambda event: ical.calendar([event], args["lang"]), media_type=ical.MEDIA_TYPE
+        )
+        return _named(answer, f"{event_id}.ics")

@@ -2,19 +2,20 @@
 
 from flask import url_for
 from flask.views import MethodView
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from api import search
 from api.extensions import db
 from api.formats import jsonld
-from api.models import Event, Spearhead
+from api.models import Event
 from api.models.associations import event_municipalities, event_spearheads
-from api.negotiation import document, preferred, vary_on_accept
+from api.negotiation import preferred, vary_on_accept
 from api.pagination import PAGINATION_HEADERS, PageArgsSchema, SortKey
 from api.records import EVENT, create, delete, update
 from api.resources import records, writes
 from api.resources.events.schemas import EventQueryArgsSchema, EventSchema
 from api.resources.history import AuditEntrySchema, read_history
+from api.resources.spearheads import identity as spearheads
 from api.smorest import Blueprint
 
 blp = Blueprint("events", __name__, url_prefix="/api/v1/events", description="Events such as strategy workshops; times in Europe/Helsinki.")
@@ -36,11 +37,7 @@ def get_event(event_id: str) -> Event:
 
 
 def in_spearhead(ids_or_slugs: list[str]):
-    linked = (
-        select(event_spearheads.c.event_id)
-        .join(Spearhead, Spearhead.id == event_spearheads.c.spearhead_id)
-        .where(or_(Spearhead.id.in_(ids_or_slugs), Spearhead.slug.in_(ids_or_slugs)))
-    )
+    linked = select(event_spearheads.c.event_id).where(event_spearheads.c.spearhead_id.in_(spearheads.seen_ids(*ids_or_slugs)))
     return Event.id.in_(linked)
 
 
@@ -112,11 +109,7 @@ class EventsByIdViews(MethodView):
     def get(self, event_id):
         """Get an event (schema.org JSON-LD with Accept: application/ld+json)"""
         if preferred("application/json", jsonld.MEDIA_TYPE) == jsonld.MEDIA_TYPE:
-            event = get_event(event_id)
-            url = jsonld.public_url("events.EventsByIdViews", event_id=event.id)
-            company_id = (event.organizer or {}).get("company_id")
-            organizer = jsonld.public_url("companies.CompaniesByIdViews", company_id=company_id) if company_id else None
-            return document(jsonld.dumps(jsonld.event(event, url, organizer)), jsonld.MEDIA_TYPE)
+            return vary_on_accept(records.read(*lookup(event_id), EventSchema, render=_jsonld, media_type=jsonld.MEDIA_TYPE))
         return vary_on_accept(records.read(*lookup(event_id), EventSchema))
 
     @blp.requires("editor")
@@ -153,6 +146,13 @@ class EventsByIdViews(MethodView):
         event = get_event(event_id)
         writes.check_writable(event)
         delete(event)
+
+
+def _jsonld(event: Event) -> bytes:
+    url = jsonld.public_url("events.EventsByIdViews", event_id=event.id)
+    company_id = (event.organizer or {}).get("company_id")
+    organizer = jsonld.public_url("companies.CompaniesByIdViews", company_id=company_id) if company_id else None
+    return jsonld.dumps(jsonld.event(event, url, organizer))
 
 
 @blp.route("/<event_id>/history")

@@ -2,7 +2,7 @@
 
 from flask import url_for
 from flask.views import MethodView
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from api import search
@@ -17,6 +17,7 @@ from api.resources.companies.schemas import CompanySchema
 from api.resources.events import routes as events
 from api.resources.events.schemas import EventSchema
 from api.resources.history import AuditEntrySchema, read_history
+from api.resources.spearheads import identity
 from api.resources.spearheads.schemas import (
     SpearheadCompaniesArgsSchema,
     SpearheadEventsArgsSchema,
@@ -40,8 +41,7 @@ SORT_COLUMNS = {
 
 
 def lookup(id_or_slug: str):
-    condition = or_(Spearhead.id == id_or_slug, Spearhead.slug == id_or_slug)
-    query = records.live(Spearhead, condition).options(selectinload(Spearhead.municipalities))
+    query = identity.seen(id_or_slug).options(selectinload(Spearhead.municipalities))
     return query, f"No spearhead has the id or slug {id_or_slug}."
 
 
@@ -179,5 +179,4 @@ class SpearheadHistoryViews(MethodView):
     @blp.doc(operationId="listSpearheadHistory")
     def get(self, args, id_or_slug):
         """List the changes of a spearhead, newest first"""
-        identifies = or_(Spearhead.id == id_or_slug, Spearhead.slug == id_or_slug)
-        return read_history(Spearhead, identifies, f"No spearhead has the id or slug {id_or_slug}.", args)
+        return read_history(Spearhead, identity.named(id_or_slug), f"No spearhead has the id or slug {id_or_slug}.", args)
