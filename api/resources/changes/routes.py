@@ -39,6 +39,7 @@ class ChangesViews(MethodView):
     @blp.response(200, ChangeSchema(many=True), headers=FEED_HEADERS)
     @blp.conditional_read
     @blp.errors(410)
+    @blp.doc(operationId="listChanges")
     def get(self, args):
         """List the changes after a cursor, oldest first (the change feed)
 
