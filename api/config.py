@@ -11,6 +11,10 @@ def _env_list(name: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
 
 
+def _env_flag(name: str, default: bool) -> bool:
+    return os.environ.get(name, str(default)).strip().lower() in ("1", "true", "yes", "on")
+
+
 class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'directory.sqlite3'}"
@@ -35,6 +39,17 @@ class Config:
     RATELIMIT_EDITOR = os.environ.get("RATELIMIT_EDITOR", "3000/minute")
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 
+    # Webhook deliveries (api/webhooks): seconds between attempts, then the message is given up.
+    WEBHOOKS_RETRY_SCHEDULE = os.environ.get("WEBHOOKS_RETRY_SCHEDULE", "5,300,1800,7200,18000,36000")
+    WEBHOOKS_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOKS_TIMEOUT_SECONDS", 10))
+    # A subscription whose every attempt failed for this long is disabled, its reason shown to its owner.
+    WEBHOOKS_DISABLE_AFTER_DAYS = float(os.environ.get("WEBHOOKS_DISABLE_AFTER_DAYS", 5))
+    # How often an idle worker looks for new changes and due retries.
+    WEBHOOKS_POLL_SECONDS = float(os.environ.get("WEBHOOKS_POLL_SECONDS", 1))
+    # Lets receivers on loopback, private and other non-public addresses, and plain http, be subscribed:
+    # for development and tests only, as it lets any key make the server call into its own network.
+    WEBHOOKS_ALLOW_PRIVATE_URLS = _env_flag("WEBHOOKS_ALLOW_PRIVATE_URLS", True)
+
     API_TITLE = "Saarijärvi–Viitasaari business directory API"
     API_VERSION = "1.0.0"
     OPENAPI_VERSION = "3.1.0"
@@ -58,6 +73,8 @@ class UnsafeConfiguration(RuntimeError):
 
 class ProductionConfig(Config):
     """Chosen with APP_ENV=production; refuses to start on settings that only suit one laptop."""
+
+    WEBHOOKS_ALLOW_PRIVATE_URLS = _env_flag("WEBHOOKS_ALLOW_PRIVATE_URLS", False)
 
     @staticmethod
     def unsafe_settings(environ) -> list[str]:

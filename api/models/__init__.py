@@ -7,5 +7,9 @@ from api.models.event import Event
 from api.models.municipality import Municipality
 from api.models.search_document import SearchDocument
 from api.models.spearhead import Spearhead
+from api.models.webhook import WebhookDeliveryCount, WebhookMessage, WebhookSubscription
 
-__all__ = ["ApiKey", "AuditEntry", "Company", "Event", "Municipality", "SearchDocument", "Spearhead"]
+__all__ = [
+    "ApiKey", "AuditEntry", "Company", "Event", "Municipality", "SearchDocument", "Spearhead",
+    "WebhookDeliveryCount", "WebhookMessage", "WebhookSubscription",
+]
