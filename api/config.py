@@ -65,6 +65,8 @@ class Config:
 
 class TestConfig(Config):
     TESTING = True
+    # The tests' webhook receivers listen on loopback; tests of the production rule turn it off.
+    WEBHOOKS_ALLOW_PRIVATE_URLS = True
 
 
 class UnsafeConfiguration(RuntimeError):

@@ -95,6 +95,25 @@ def test_unknown_and_read_only_fields_are_refused(partner):
     assert subscribe(partner, colour="red").status_code == 422
 
 
+def test_lists_answer_304_until_they_change(partner):
+    subscribe(partner)
+    first = partner.get("/api/v1/webhooks")
+    assert partner.get("/api/v1/webhooks", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    hook = subscribe(partner).headers["Location"]
+    assert partner.get("/api/v1/webhooks", headers={"If-None-Match": first.headers["ETag"]}).status_code == 200
+    deliveries = partner.get(f"{hook}/deliveries")
+    assert partner.get(f"{hook}/deliveries", headers={"If-None-Match": deliveries.headers["ETag"]}).status_code == 304
+    partner.post(f"{hook}/ping")
+    assert partner.get(f"{hook}/deliveries", headers={"If-None-Match": deliveries.headers["ETag"]}).status_code == 200
+
+
+def test_a_key_holds_at_most_20_subscriptions(partner, client_with):
+    for _ in range(20):
+        assert subscribe(partner).status_code == 201
+    assert subscribe(partner).status_code == 409
+    assert subscribe(client_with("partner")).status_code == 201
+
+
 def test_a_ping_to_an_inactive_subscription_is_a_conflict(partner):
     created = subscribe(partner, active=False)
     assert created.get_json()["active"] is False and created.get_json()["disabled_reason"]

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import update
 
 from api.extensions import db
-from api.models import WebhookSubscription
+from api.models import WebhookMessage, WebhookSubscription
 from api.models.base import utcnow
 from api.webhooks.delivery import Worker
 from tests.webhook_receiver import log, ping, receiving, subscribe, wait_until
@@ -24,16 +24,25 @@ def listener():
         yield sock
 
 
-def deliver_once(app, hook: str, client) -> dict:
-    """Run a worker in this process until the subscription's oldest message has had an attempt."""
+def run_worker_until(app, condition):
+    """Run a worker in this process until `condition()` holds; answer what it answered."""
     stop = threading.Event()
     runner = threading.Thread(target=Worker(app, threads=1).run, args=(stop,))
     runner.start()
     try:
-        return wait_until(lambda: (message := log(client, hook)[-1])["attempts"] and message)
+        return wait_until(condition)
     finally:
         stop.set()
         runner.join(30)
+
+
+def deliver_once(app, hook: str, client) -> dict:
+    """Run a worker in this process until the subscription's oldest message has had an attempt."""
+    return run_worker_until(app, lambda: (message := log(client, hook)[-1])["attempts"] and message)
+
+
+def delivered(client, hook: str, *ids: str) -> bool:
+    return {message["id"] for message in log(client, hook) if message["status"] == "delivered"} >= set(ids)
 
 
 @pytest.mark.parametrize(
@@ -88,3 +97,19 @@ def test_a_bad_retry_schedule_stops_the_worker_with_a_clear_message(app, runner,
     monkeypatch.setitem(app.config, "WEBHOOKS_RETRY_SCHEDULE", "5,soon")
     result = runner.invoke(args=["webhooks", "worker"])
     assert result.exit_code == 2 and "WEBHOOKS_RETRY_SCHEDULE" in result.output
+
+
+def test_the_worker_prunes_settled_messages_older_than_30_days(app, partner):
+    with receiving() as receiver:
+        hook = subscribe(partner, receiver)
+        old, recent = ping(partner, hook), ping(partner, hook)
+        run_worker_until(app, lambda: delivered(partner, hook, old, recent))
+        with app.app_context():
+            db.session.execute(update(WebhookMessage).where(WebhookMessage.id == old).values(created_at=utcnow() - timedelta(days=31)))
+            db.session.commit()
+        pending = ping(partner, hook)
+        with app.app_context():
+            db.session.execute(update(WebhookMessage).where(WebhookMessage.id == pending).values(created_at=utcnow() - timedelta(days=31)))
+            db.session.commit()
+        run_worker_until(app, lambda: delivered(partner, hook, pending))
+    assert [message["id"] for message in log(partner, hook)] == [pending, recent]

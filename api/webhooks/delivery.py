@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 import httpx
 from flask import Flask
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, aliased
@@ -36,6 +36,9 @@ USER_AGENT = "regional-directory-webhooks/1"
 # Enough of an answer's body to reuse its connection and quote it in last_error; a longer one is cut off.
 ANSWER_BYTES = 64 * 1024
 QUOTED_BYTES = 200
+# The delivery log keeps settled messages this long; workers prune it about hourly.
+LOG_RETENTION = timedelta(days=30)
+PRUNE_EVERY_SECONDS = 3600
 
 
 class BadSetting(ValueError):
@@ -249,6 +252,11 @@ def _count(session: Session, outcomes: Counter) -> None:
         )
 
 
+def prune(session: Session, now: datetime) -> None:
+    message = WebhookMessage
+    session.execute(delete(message).where(message.status != "pending", message.created_at < now - LOG_RETENTION))
+
+
 class Worker:
     """Sends messages with a few threads; the database work stays on the calling thread."""
 
@@ -284,13 +292,19 @@ class Worker:
         """Deliver until `stop` is set, then finish the attempts under way and record them."""
         in_flight: dict[Future, Claimed] = {}
         finished: list[Attempt] = []
+        next_prune = time.monotonic()
         with self.app.app_context(), self._client() as client, ThreadPoolExecutor(self.threads, "webhook") as pool:
             while True:
                 stopping = stop.is_set()
                 try:
+                    if time.monotonic() >= next_prune:
+                        prune(db.session, utcnow())
+                        db.session.commit()
+                        next_prune = time.monotonic() + PRUNE_EVERY_SECONDS
                     claimed = self._step(finished, 0 if stopping else self.threads - len(in_flight))
                     finished = []
                 except SQLAlchemyError as error:
+                    db.session.rollback()
                     # The database is away: keep the outcomes and try again; leases keep others off meanwhile.
                     # A worker told to stop leaves them: the leases run out and the messages are sent again.
                     log.error("webhook worker cannot reach the database: %s", error)

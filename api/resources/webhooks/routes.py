@@ -1,6 +1,6 @@
 """Webhook subscriptions: /api/v1/webhooks, /api/v1/webhooks/{id}, its ping and its delivery log."""
 
-from flask import current_app, url_for
+from flask import Response, current_app, url_for
 from flask.views import MethodView
 from flask_smorest import abort
 from sqlalchemy import func, select
@@ -20,6 +20,7 @@ from api.resources.webhooks.schemas import (
     WebhookMessageSchema,
     WebhookSchema,
 )
+from api.serialization import serialize
 from api.smorest import Blueprint
 from api.webhooks import queue
 from api.webhooks.addresses import RefusedUrl, check_url
@@ -33,6 +34,8 @@ blp = Blueprint(
     description="Push subscriptions: each change a key may read, sent to its receiver, signed as Standard Webhooks.",
 )
 NOT_FOUND = "No webhook subscription of yours has this id."
+# Each subscription multiplies the traffic a change causes: a key cannot point the server at many receivers.
+MAX_PER_KEY = 20
 
 
 def invalid(field: str, message: str):
@@ -93,18 +96,23 @@ class WebhooksViews(MethodView):
     @blp.requires("partner")
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, WebhookSchema(many=True), headers=PAGINATION_HEADERS)
+    @blp.conditional_read
     def get(self, args):
         """List your webhook subscriptions (an admin's list holds every key's)"""
         query = _visible().order_by(WebhookSubscription.created_at.desc(), WebhookSubscription.id)
-        return _page(query, args)
+        return _page(query, args, WebhookSchema)
 
     @blp.requires("partner")
     @blp.arguments(WebhookSchema)
     @blp.response(201, WebhookCreatedSchema)
+    @blp.errors(409)
     def post(self, data):
         """Subscribe: the answer holds the signing secret, shown only this once"""
         _check(data)
         key = db.session.scalar(select(ApiKey).where(ApiKey.key_id == auth.current().key_id))
+        held = db.session.scalar(select(func.count()).where(WebhookSubscription.key_id == key.id))
+        if held >= MAX_PER_KEY:
+            abort(409, message=f"A key may hold {MAX_PER_KEY} subscriptions; delete one first.")
         now = utcnow()
         active = data.pop("active")
         subscription = WebhookSubscription(key=key, secret=new_secret(), active=True, created_at=now, updated_at=now, **data)
@@ -181,6 +189,7 @@ class WebhookDeliveriesViews(MethodView):
     @blp.requires("partner")
     @blp.arguments(DeliveryQueryArgsSchema, location="query")
     @blp.response(200, DeliverySchema(many=True), headers=PAGINATION_HEADERS)
+    @blp.conditional_read
     @blp.errors(404)
     def get(self, args, webhook_id):
         """List the messages to a subscription and how their delivery went, newest first"""
@@ -188,15 +197,18 @@ class WebhookDeliveriesViews(MethodView):
         query = select(WebhookMessage).where(WebhookMessage.subscription_id == subscription.id)
         if args.get("status"):
             query = query.where(WebhookMessage.status.in_(args["status"]))
-        return _page(query.order_by(WebhookMessage.seq.desc()), args)
+        return _page(query.order_by(WebhookMessage.seq.desc()), args, DeliverySchema)
 
 
-def _page(query, args: dict):
-    """One page of a list that changes with every delivery, so its count is never remembered."""
+def _page(query, args: dict, schema) -> Response:
+    """One page of a list that changes with every delivery attempt; its ETag is a digest of the page itself."""
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    items = db.session.scalars(query.limit(args["page_size"]).offset((args["page"] - 1) * args["page_size"])).unique().all()
+    items = db.session.scalars(query.limit(args["page_size"]).offset((args["page"] - 1) * args["page_size"])).all()
     page = Page(list(items), total, args["page"], args["page_size"])
-    return page.items, 200, page.headers()
+    body = serialize(schema, page.items)
+    etag = make_etag(body, page.headers())
+    answer_304_if_fresh(etag)
+    return current_app.response_class(body, headers={**page.headers(), "ETag": f'"{etag}"'}, mimetype="application/json")
 
 
 SIGNATURE_HEADERS = [
