@@ -26,7 +26,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from api import search
+    from api import records, search
     from api.database import (
         configure_postgresql,
         configure_sqlite,
@@ -50,6 +50,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), include_name=search.made_by_migration)
     search.register(db.session)
+    records.register(db.session)
     with app.app_context():
         dialect = db.engine.dialect.name
         if dialect == "sqlite":
@@ -72,6 +73,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from api import docs_assets, health
     from api.extensions import api
+    from api.resources.changes.routes import blp as changes
     from api.resources.companies.files import blp as company_files
     from api.resources.companies.routes import blp as companies
     from api.resources.events.calendar import blp as event_calendars
@@ -82,7 +84,7 @@ def register_blueprints(app: Flask) -> None:
     from api.resources.webhooks import routes as webhooks
 
     app.register_blueprint(docs_assets.blp)
-    for blueprint in (municipalities, companies, company_files, events, event_calendars, spearheads, industries, health.blp):
+    for blueprint in (municipalities, companies, company_files, events, event_calendars, spearheads, industries, changes, health.blp):
         api.register_blueprint(blueprint)
     api.register_blueprint(webhooks.blp)
     webhooks.document_messages(api.spec)

@@ -1,4 +1,4 @@
-"""The audit trail: the changes pending on a record and the entry that records.save() writes with them."""
+"""The audit trail: the changes pending on a record and the entry that the write path (api.records) adds with them."""
 
 from datetime import date, datetime
 
@@ -49,24 +49,39 @@ def _old_and_new(state, attribute) -> tuple:
     return plain(_before(history)), plain(getattr(state.obj(), attribute.key))
 
 
-def changes(record) -> dict[str, list]:
-    """`{field: [old, new]}` for every field changed on the record since it was loaded (or created).
-
-    Read from SQLAlchemy's attribute history, which a flush resets: records.save() calls this before
-    flushing, so views assign the new values and then save, with no query in between.
-    """
-    state = inspect(record)
-    mapper = state.mapper
+def _shown_attributes(mapper):
     # Multilingual texts are reported as one {fi, sv, en} field, not as their per-language columns.
     hidden = BOOKKEEPING | {prop.key for composite in mapper.composites for prop in composite.props}
     hidden |= {mapper.get_property_by_column(column).key for column in mapper.primary_key}
+    return [attribute for attribute in mapper.attrs if attribute.key not in hidden]
+
+
+def changes(record) -> dict[str, list]:
+    """`{field: [old, new]}` for every field changed on the record since it was loaded (or created).
+
+    Read from SQLAlchemy's attribute history, which a flush resets: the write path calls this before
+    flushing, right after assigning the new values.
+    """
+    state = inspect(record)
     found = {}
     with db.session.no_autoflush:  # a flush here would reset the history being read
-        for attribute in mapper.attrs:
-            if attribute.key not in hidden:
-                old, new = _old_and_new(state, attribute)
-                if old != new:
-                    found[attribute.key] = [old, new]
+        for attribute in _shown_attributes(state.mapper):
+            old, new = _old_and_new(state, attribute)
+            if old != new:
+                found[attribute.key] = [old, new]
+    return found
+
+
+def as_created(record) -> dict[str, list]:
+    """`{field: [None, value]}` of a stored record, for records added past the ORM (bulk loads)."""
+    found = {}
+    for attribute in _shown_attributes(inspect(record).mapper):
+        if getattr(attribute, "uselist", False):
+            old, new = [], sorted(plain(getattr(record, attribute.key)))
+        else:
+            old, new = None, plain(getattr(record, attribute.key))
+        if old != new:
+            found[attribute.key] = [old, new]
     return found
 
 
@@ -89,15 +104,18 @@ def _record_id(record) -> str:
     return str(getattr(record, attribute))
 
 
+def entry(record, action: str, found: dict, at: datetime) -> dict:
+    """The audit entry of a change as column values."""
+    return {
+        "record_type": RECORD_TYPES[record.__tablename__],
+        "record_id": _record_id(record),
+        "at": at,
+        "actor": actor(),
+        "action": action,
+        "changes": found,
+    }
+
+
 def add_entry(record, action: str, found: dict, at: datetime) -> None:
     """Add the entry to the session; it commits with the change itself or not at all."""
-    db.session.add(
-        AuditEntry(
-            record_type=RECORD_TYPES[record.__tablename__],
-            record_id=_record_id(record),
-            at=at,
-            actor=actor(),
-            action=action,
-            changes=found,
-        )
-    )
+    db.session.add(AuditEntry(**entry(record, action, found, at)))

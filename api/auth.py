@@ -1,5 +1,7 @@
 """Who is asking and what they may do: roles, municipality scope, drafts and private fields (one place)."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask import g
@@ -102,7 +104,17 @@ def sees_drafts() -> bool:
 
 def sees_private_fields() -> bool:
     """Fields such as an event's participation_url are shown to editors and admins only."""
-    return sees_drafts()
+    return g.get("rendering_private_fields", False) or sees_drafts()
+
+
+@contextmanager
+def rendering_private_fields() -> Iterator[None]:
+    """Representations made in the block show private fields whoever writes (the change feed keeps that view)."""
+    g.rendering_private_fields = True
+    try:
+        yield
+    finally:
+        g.rendering_private_fields = False
 
 
 def view_name() -> str:

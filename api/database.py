@@ -87,7 +87,7 @@ def read_without_transaction(session) -> None:
 def serialize_writes(session, table: str) -> None:
     """Make writers to one table take turns until they commit.
 
-    Sync clients rely on `updated_at` growing in commit order (see records.next_stamp). SQLite's
+    Sync clients rely on `updated_at` growing in commit order (see api.records.writes.next_stamp). SQLite's
     BEGIN IMMEDIATE already holds the database's write lock; PostgreSQL takes a transaction-scoped
     advisory lock per table, released at commit or rollback.
     """

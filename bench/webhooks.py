@@ -3,15 +3,17 @@
     .venv/bin/python bench/webhooks.py [--messages 2000] [--writes 200] [--workers 1] [--database-url postgresql+psycopg://…/postgres]
 
 On a fresh database (SQLite by default; with --database-url, a new database on that PostgreSQL server,
-dropped afterwards) `flask webhooks worker` processes deliver to a receiver on loopback that answers
-204 at once. Throughput: a backlog of messages queued in one transaction, to one subscription (strictly
-one at a time, as order demands) and to eight (in parallel), against the floor of the same receiver
-called by one plain keep-alive client with no database at all (the ratio shows what the queue costs).
-Latency: writes through the API, one at a time, each timed from its committed answer to the moment the
+dropped afterwards) with the region's seed, `flask webhooks worker` processes deliver to a receiver on
+loopback that answers 204 at once. Throughput: a backlog of changes committed at once (synthetic
+companies added in one transaction), fanned out and delivered to one subscription (strictly one message
+at a time, as feed order demands) and to eight (in parallel), beside the floor of the same receiver called
+by one plain keep-alive client with no database at all (the ratio shows what the queue costs). Latency:
+company updates through the API, one at a time, each timed from its committed answer to the moment the
 receiver has its message (p50, p99).
 """
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -32,10 +34,10 @@ sys.path.insert(0, str(ROOT))
 
 
 class Receiver:
-    """Answers 204 at once and notes when each webhook-id first arrived."""
+    """Answers 204 at once and notes when each change (receiver path, record id, record name) first arrived."""
 
     def __init__(self):
-        self.arrived: dict[str, float] = {}
+        self.arrived: dict[tuple, float] = {}
         self.lock = threading.Lock()
         receiver = self
 
@@ -43,11 +45,11 @@ class Receiver:
             protocol_version = "HTTP/1.1"
 
             def do_POST(self):
-                self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                message_id = self.headers.get("webhook-id")
-                if message_id:
-                    with receiver.lock:
-                        receiver.arrived.setdefault(message_id, time.perf_counter())
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                change = json.loads(body)["data"]
+                key = (self.path, change["id"], (change["data"] or {}).get("name"))
+                with receiver.lock:
+                    receiver.arrived.setdefault(key, time.perf_counter())
                 self.send_response(204)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -78,7 +80,7 @@ def floor_rate(url: str, requests: int) -> float:
     with httpx.Client() as client:
         started = time.perf_counter()
         for number in range(requests):
-            client.post(url, content=b"{}", headers={"webhook-id": f"floor-{number}"})
+            client.post(url, content=json.dumps({"data": {"id": f"floor-{number}", "data": None}}).encode())
         return requests / (time.perf_counter() - started)
 
 
@@ -124,9 +126,9 @@ def run(args, database_url: str) -> None:
     from flask_migrate import upgrade
 
     from api import create_app, keys
+    from api.cli.seed import seed_region
+    from api.cli.synthetic import add_synthetic
     from api.config import Config
-    from api.extensions import db
-    from api.webhooks import queue
 
     class BenchConfig(Config):
         SQLALCHEMY_DATABASE_URI = database_url
@@ -136,44 +138,56 @@ def run(args, database_url: str) -> None:
     receiver = Receiver()
     with app.app_context():
         upgrade()
-        _, key = keys.issue("bench", "partner", [])
-    client = app.test_client()
-    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {key}"
-    subscriptions = [
-        client.post("/api/v1/webhooks", json={"url": f"{receiver.url}/{n}", "events": ["*"]}).get_json()["id"] for n in range(8)
-    ]
+        seed_region(ROOT / "api" / "seed" / app.config["SEED_REGION"])
+        _, partner_key = keys.issue("bench-partner", "partner", [])
+        _, admin_key = keys.issue("bench-admin", "admin", [])
+    partner, admin = app.test_client(), app.test_client()
+    partner.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {partner_key}"
+    admin.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {admin_key}"
 
-    environment = {**os.environ, "DATABASE_URL": database_url, "WEBHOOKS_ALLOW_PRIVATE_URLS": "true", "WEBHOOKS_POLL_SECONDS": "0.05"}
+    def subscribe(path: str, active: bool) -> str:
+        answer = partner.post("/api/v1/webhooks", json={"url": receiver.url + path, "events": ["company.*"], "active": active})
+        return answer.headers["Location"]
+
+    def switch(hooks: list[str], active: bool) -> None:
+        for hook in hooks:
+            etag = partner.get(hook).headers["ETag"]
+            partner.patch(hook, json={"active": active}, headers={"If-Match": etag}, content_type="application/merge-patch+json")
+
+    environment = {**os.environ, "DATABASE_URL": database_url, "WEBHOOKS_ALLOW_PRIVATE_URLS": "true"}
     workers = [
         subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "webhooks", "worker"], cwd=ROOT, env=environment)
         for _ in range(args.workers)
     ]
     try:
-        # A first message shows the workers are up before anything is timed.
-        client.post(f"/api/v1/webhooks/{subscriptions[0]}/ping")
-        receiver.wait_for(1, timeout=300)
         floor = floor_rate(receiver.url, 1000)
         print(f"floor: one keep-alive client to the receiver, no database: {floor:,.0f} requests/s")
-        for count in (1, 8):
-            expected = receiver.count() + args.messages
+        single = [subscribe("/single", True)]
+        parallel = [subscribe(f"/parallel/{n}", False) for n in range(8)]
+        for hooks, count, seed in ((single, args.messages, 1), (parallel, args.messages // 8, 2)):
+            switch(hooks, True)
+            expected = receiver.count() + count * len(hooks)
             with app.app_context():
-                for number in range(args.messages):
-                    db.session.add(queue.ping(subscriptions[number % count]))
-                db.session.commit()
+                add_synthetic(count, seed)  # one transaction: its changes are committed at once
             started = time.perf_counter()
-            rate = args.messages / (receiver.wait_for(expected) - started)
+            rate = count * len(hooks) / (receiver.wait_for(expected) - started)
             print(
-                f"throughput, {count} subscription{'s' if count > 1 else ''}, {args.workers} worker(s): "
-                f"{rate:,.0f} messages/s ({rate / floor:.0%} of the floor)"
+                f"throughput, {len(hooks)} subscription{'s' if len(hooks) > 1 else ''}, {args.workers} worker(s): "
+                f"{rate:,.0f} messages/s ({rate / floor:.0%} of the floor), fan-out included"
             )
+            switch(hooks, False)
+        switch(single, True)
+        company = admin.get("/api/v1/companies?page_size=1").get_json()[0]
+        url, etag = f"/api/v1/companies/{company['id']}", admin.get(f"/api/v1/companies/{company['id']}").headers["ETag"]
         latencies = []
-        for _ in range(args.writes):
-            answer = client.post(f"/api/v1/webhooks/{subscriptions[0]}/ping")
+        for number in range(args.writes):
+            answer = admin.patch(url, json={"name": f"Bench {number} Oy"}, headers={"If-Match": etag}, content_type="application/merge-patch+json")
             committed = time.perf_counter()
-            message_id = answer.get_json()["id"]
-            while message_id not in receiver.arrived:
+            etag = answer.headers["ETag"]
+            key = ("/hooks/single", company["id"], f"Bench {number} Oy")
+            while key not in receiver.arrived:
                 time.sleep(0.0005)
-            latencies.append((receiver.arrived[message_id] - committed) * 1000)
+            latencies.append((receiver.arrived[key] - committed) * 1000)
         print(
             f"latency from committed write to delivery over {args.writes} writes: "
             f"p50 {statistics.median(latencies):.0f} ms, p99 {percentile(latencies, 0.99):.0f} ms"
@@ -183,8 +197,6 @@ def run(args, database_url: str) -> None:
             worker.terminate()
         for worker in workers:
             worker.wait(60)
-        with app.app_context():
-            db.engine.dispose()
 
 
 if __name__ == "__main__":

@@ -5,11 +5,11 @@ import contextlib
 import pytest
 from sqlalchemy import event
 
+from api import records
 from api.cli.synthetic import add_synthetic
 from api.extensions import db
-from api.models import Municipality, Spearhead
+from api.models import Municipality
 from api.models.base import LocalizedText
-from api.resources import records
 
 LISTS = ["/api/v1/companies", "/api/v1/events", "/api/v1/spearheads", "/api/v1/municipalities"]
 
@@ -19,12 +19,12 @@ def populated(app, seeded):
     """More than five of each record, each with the related records a list shows."""
     with app.app_context():
         add_synthetic(1000, random_seed=7)  # and 10 events
-        for number in range(6):
-            records.save(Municipality(code=f"99{number}", name=LocalizedText(fi=f"Testikunta {number}")), created=True)
-        linked = list(db.session.scalars(db.select(Municipality).order_by(Municipality.code).limit(3)))
-        for number in range(6):
-            spearhead = Spearhead(slug=f"test-{number}", title=LocalizedText(fi=f"Kärki {number}"), municipalities=linked)
-            records.save(spearhead, created=True)
+        with records.transaction() as writes:
+            for number in range(6):
+                writes.create(records.MUNICIPALITY, {"code": f"99{number}", "name": LocalizedText(fi=f"Testikunta {number}")})
+            linked = list(db.session.scalars(db.select(Municipality).order_by(Municipality.code).limit(3)))
+            for number in range(6):
+                writes.create(records.SPEARHEAD, {"slug": f"test-{number}", "title": LocalizedText(fi=f"Kärki {number}"), "municipalities": linked})
 
 
 @contextlib.contextmanager

@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from tests import payloads
 from tests.webhook_receiver import ROOT, WORKER_ENV, WorkerProcess, log, ping, receiving, settled, subscribe, wait_until
 
 MERGE_PATCH = "application/merge-patch+json"
@@ -143,3 +144,15 @@ def test_a_worker_started_beside_the_server_stops_with_it(database_url, tmp_path
     )
     assert shell.wait(30) == 0
     wait_until(lambda: "webhook worker stopped" in log_path.read_text(), timeout=120)
+
+
+def test_a_committed_write_reaches_the_receiver_through_the_worker(client, partner, worker):
+    assert client.post("/api/v1/municipalities", json=payloads.municipality()).status_code == 201
+    with receiving() as receiver:
+        hook = subscribe(partner, receiver, events=["company.created"])
+        company = client.post("/api/v1/companies", json=payloads.company(municipality="226")).get_json()
+        wait_until(lambda: receiver.delivered())
+        [delivered] = receiver.delivered()
+    assert delivered.verified and delivered.message["type"] == "company.created"
+    assert delivered.message["data"]["data"] == partner.get(f"/api/v1/companies/{company['id']}").get_json()
+    assert [message["status"] for message in log(partner, hook)] == ["delivered"]

@@ -2,6 +2,7 @@
 
 import socket
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -10,7 +11,7 @@ from sqlalchemy import update
 from api.extensions import db
 from api.models import WebhookMessage, WebhookSubscription
 from api.models.base import utcnow
-from api.webhooks.delivery import Worker
+from api.webhooks.delivery import Wakeup, Worker
 from tests.webhook_receiver import log, ping, receiving, subscribe, wait_until
 
 
@@ -113,3 +114,18 @@ def test_the_worker_prunes_settled_messages_older_than_30_days(app, partner):
             db.session.commit()
         run_worker_until(app, lambda: delivered(partner, hook, pending))
     assert [message["id"] for message in log(partner, hook)] == [pending, recent]
+
+
+def test_on_postgresql_an_idle_worker_wakes_when_work_is_committed(partner, database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite workers poll")
+    wakeup, stop = Wakeup(database_url, poll=60), threading.Event()
+    try:
+        assert wakeup.listen()
+        with receiving() as receiver:
+            ping(partner, subscribe(partner, receiver))
+        started = time.monotonic()
+        wakeup.wait(stop)
+        assert time.monotonic() - started < 20
+    finally:
+        wakeup.close()

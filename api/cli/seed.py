@@ -11,16 +11,14 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
+from api import records
 from api.cli.synthetic import add_synthetic
 from api.extensions import db
 from api.models import Company, Event, Municipality, Spearhead
-from api.resources import records
-from api.resources.companies import routes as companies
+from api.records import COMPANY, EVENT, MUNICIPALITY, SPEARHEAD, Kind, Writes
 from api.resources.companies.schemas import CompanySchema
-from api.resources.events import routes as events
 from api.resources.events.schemas import EventSchema
 from api.resources.municipalities.schemas import MunicipalitySchema
-from api.resources.spearheads import routes as spearheads
 from api.resources.spearheads.schemas import SpearheadSchema
 
 SEED_ROOT = Path(__file__).resolve().parent.parent / "seed"
@@ -50,44 +48,41 @@ def _load(schema: ma.Schema, record: dict, what: str) -> dict:
         raise SeedError(f"{what}: {error.normalized_messages()}") from error
 
 
-def _add(model, values: dict, what: str) -> None:
+def _add(writes: Writes, kind: Kind, data: dict, what: str) -> None:
     try:
-        records.save(model(**values), created=True)
+        writes.create(kind, records.prepare(kind, data))
     except HTTPException as error:
-        db.session.rollback()
         raise SeedError(f"{what}: {getattr(error, 'data', {}).get('errors') or error.description}") from error
 
 
 def seed_region(region_dir: Path) -> dict[str, int]:
-    """Add the records of a region that are missing; records already present are left as they are."""
+    """Add the records of a region that are missing (in one transaction); records already present are left as they are."""
     added = {"municipalities": 0, "spearheads": 0, "companies": 0, "events": 0}
+    with records.transaction() as writes:
+        for record in _read(region_dir, "municipalities"):
+            if db.session.get(Municipality, record["code"]) is None:
+                _add(writes, MUNICIPALITY, _load(MunicipalitySchema(), record, f"municipality {record['code']}"), record["code"])
+                added["municipalities"] += 1
 
-    for record in _read(region_dir, "municipalities"):
-        if db.session.get(Municipality, record["code"]) is None:
-            _add(Municipality, _load(MunicipalitySchema(), record, f"municipality {record['code']}"), record["code"])
-            added["municipalities"] += 1
+        for record in _read(region_dir, "spearheads"):
+            if db.session.scalar(select(Spearhead.id).where(Spearhead.slug == record["slug"])) is None:
+                _add(writes, SPEARHEAD, _load(SpearheadSchema(), record, f"spearhead {record['slug']}"), record["slug"])
+                added["spearheads"] += 1
 
-    for record in _read(region_dir, "spearheads"):
-        if db.session.scalar(select(Spearhead.id).where(Spearhead.slug == record["slug"])) is None:
-            values = spearheads.model_values(_load(SpearheadSchema(), record, f"spearhead {record['slug']}"))
-            _add(Spearhead, values, record["slug"])
-            added["spearheads"] += 1
+        for record in _read(region_dir, "companies"):
+            if db.session.scalar(select(Company.id).where(Company.business_id == record["business_id"])) is None:
+                record = {**record, "spearheads": _spearhead_ids(record.get("spearheads", []))}
+                _add(writes, COMPANY, _load(CompanySchema(), record, f"company {record['business_id']}"), record["business_id"])
+                added["companies"] += 1
 
-    for record in _read(region_dir, "companies"):
-        if db.session.scalar(select(Company.id).where(Company.business_id == record["business_id"])) is None:
-            record = {**record, "spearheads": _spearhead_ids(record.get("spearheads", []))}
-            values = companies.model_values(_load(CompanySchema(), record, f"company {record['business_id']}"))
-            _add(Company, values, record["business_id"])
-            added["companies"] += 1
-
-    for record in _read(region_dir, "events"):
-        event_id = record["id"]
-        if db.session.get(Event, event_id) is None:
-            fields = {key: value for key, value in record.items() if key != "id"}
-            fields["spearheads"] = _spearhead_ids(fields.get("spearheads", []))
-            values = events.model_values(_load(EventSchema(), fields, f"event {event_id}"))
-            _add(Event, {**values, "id": event_id}, f"event {event_id}")
-            added["events"] += 1
+        for record in _read(region_dir, "events"):
+            event_id = record["id"]
+            if db.session.get(Event, event_id) is None:
+                fields = {key: value for key, value in record.items() if key != "id"}
+                fields["spearheads"] = _spearhead_ids(fields.get("spearheads", []))
+                data = _load(EventSchema(), fields, f"event {event_id}")
+                _add(writes, EVENT, {**data, "id": event_id}, f"event {event_id}")
+                added["events"] += 1
     return added
 
 

@@ -4,20 +4,19 @@ import random
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
-from api import search
+from api import records
 from api.domain.business_id import business_ids
 from api.domain.industry import CODE_SET
 from api.extensions import db
-from api.models import Company, Event, Municipality, Spearhead
+from api.models import Company, Municipality, Spearhead
 from api.models.associations import company_spearheads, event_municipalities, event_spearheads
-from api.models.base import LocalizedText
-from api.resources import records
+from api.models.base import utcnow
+from api.records import COMPANY, EVENT, Writes
 
 # Business IDs of synthetic companies start here, far from the seed files' and the tests' ranges.
 FIRST_SERIAL = 5_000_000
-BATCH = 5_000
 EVENTS_PER_COMPANIES = 100
 
 # (trade in a name, TOL code, tags, Finnish description, English description, spearhead slug)
@@ -71,7 +70,6 @@ def _company_rows(rng: random.Random, count: int, municipalities: list[Municipal
             "growth_seeking": growth,
             "international": rng.random() < 0.2,
             "status": "published",
-            "version": 1,
             "spearhead_id": spearhead_ids.get(spearhead),
         }
 
@@ -89,58 +87,35 @@ def add_synthetic(count: int, random_seed: int) -> dict[str, int]:
     taken = set(db.session.scalars(select(Company.business_id)))
 
     rows = [row for row in _company_rows(rng, count, municipalities, spearhead_ids) if row["business_id"] not in taken]
-    stamps = records.stamps(Company, len(rows))
-    companies, links = [], []
-    for row, stamp in zip(rows, stamps):
-        spearhead_id = row.pop("spearhead_id")
-        companies.append({**row, "created_at": stamp, "updated_at": stamp})
-        if spearhead_id:
-            links.append({"company_id": row["id"], "spearhead_id": spearhead_id})
-        if len(companies) == BATCH:
-            _flush(companies, links)
-    _flush(companies, links)
-    event_ids = _add_events(rng, len(rows) // EVENTS_PER_COMPANIES, municipalities, list(spearhead_ids.values()))
-    # Core inserts bypass the ORM's flush hook, so the new rows are indexed here, in the same transaction.
-    search.index_new_records(db.session, Company, [row["id"] for row in rows])
-    search.index_new_records(db.session, Event, event_ids)
-    db.session.commit()
-    return {"companies": len(stamps), "events": len(event_ids)}
+    links = [{"company_id": row["id"], "spearhead_id": row["spearhead_id"]} for row in rows if row["spearhead_id"]]
+    for row in rows:
+        del row["spearhead_id"]
+    with records.transaction() as writes:
+        writes.insert_many(COMPANY, rows, {company_spearheads: links})
+        events = _add_events(writes, rng, len(rows) // EVENTS_PER_COMPANIES, municipalities, list(spearhead_ids.values()))
+    return {"companies": len(rows), "events": events}
 
 
-def _flush(companies: list[dict], links: list[dict]) -> None:
-    # Core inserts of plain column values: several times faster than ORM objects at this volume.
-    if companies:
-        db.session.execute(insert(Company.__table__), companies)
-    if links:
-        db.session.execute(insert(company_spearheads), links)
-    companies.clear()
-    links.clear()
-
-
-def _add_events(rng: random.Random, count: int, municipalities: list[Municipality], spearhead_ids: list[str]) -> list[str]:
+def _add_events(writes: Writes, rng: random.Random, count: int, municipalities: list[Municipality], spearhead_ids: list[str]) -> int:
     topics = [("Yrittäjäaamu", "Entrepreneurs' breakfast"), ("Vientikoulutus", "Export training"), ("Metsäpäivä", "Forest day"), ("Rekrytointitapahtuma", "Recruitment fair")]
-    first = records.stamps(Event, count)
-    event_ids = []
-    for stamp in first:
+    today = utcnow()
+    rows, places, themes = [], [], []
+    for _ in range(count):
         title_fi, title_en = rng.choice(topics)
         home = rng.choice(municipalities)
-        start = stamp.replace(hour=7, minute=0, second=0, microsecond=0) + timedelta(days=rng.randint(-400, 400))
+        start = today.replace(hour=7, minute=0, second=0, microsecond=0) + timedelta(days=rng.randint(-400, 400))
         event_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
-        event_ids.append(event_id)
         online = rng.random() < 0.3
-        db.session.execute(
-            insert(Event),
-            [{
-                "id": event_id, "title": LocalizedText(fi=f"{title_fi} {home.name.fi}", en=f"{title_en} in {home.name.fi}"),
-                "description": LocalizedText(fi=f"{title_fi} kokoaa alueen yrittäjät yhteen.", en=f"{title_en} brings the region's entrepreneurs together."),
-                "start_time": start, "end_time": start + timedelta(hours=rng.choice([2, 3, 4])),
-                "is_online": online, "location_name": None if online else f"{home.name.fi}n kunnantalo",
-                "registration_deadline": start - timedelta(days=rng.randint(1, 10)),
-                "target_groups": [{"fi": "yrittäjät", "en": "entrepreneurs"}], "event_status": "scheduled",
-                "status": "published", "version": 1, "created_at": stamp, "updated_at": stamp,
-            }],
-        )
-        db.session.execute(insert(event_municipalities), [{"event_id": event_id, "municipality_code": home.code}])
+        rows.append({
+            "id": event_id, "title_fi": f"{title_fi} {home.name.fi}", "title_en": f"{title_en} in {home.name.fi}",
+            "description_fi": f"{title_fi} kokoaa alueen yrittäjät yhteen.", "description_en": f"{title_en} brings the region's entrepreneurs together.",
+            "start_time": start, "end_time": start + timedelta(hours=rng.choice([2, 3, 4])),
+            "is_online": online, "location_name": None if online else f"{home.name.fi}n kunnantalo",
+            "registration_deadline": start - timedelta(days=rng.randint(1, 10)),
+            "target_groups": [{"fi": "yrittäjät", "en": "entrepreneurs"}], "event_status": "scheduled", "status": "published",
+        })
+        places.append({"event_id": event_id, "municipality_code": home.code})
         if spearhead_ids:
-            db.session.execute(insert(event_spearheads), [{"event_id": event_id, "spearhead_id": rng.choice(spearhead_ids)}])
-    return event_ids
+            themes.append({"event_id": event_id, "spearhead_id": rng.choice(spearhead_ids)})
+    writes.insert_many(EVENT, rows, {event_municipalities: places, event_spearheads: themes})
+    return len(rows)

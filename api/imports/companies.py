@@ -4,8 +4,7 @@ import io
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
-from itertools import count, islice
+from itertools import islice
 from typing import BinaryIO
 
 import ijson
@@ -13,15 +12,13 @@ import marshmallow as ma
 from sqlalchemy import select
 from werkzeug.exceptions import Forbidden, HTTPException
 
-from api import auth
+from api import auth, records
 from api.errors import flatten_errors
 from api.extensions import db
 from api.fields import BusinessId
 from api.formats import csv as csv_format
 from api.models import Company, Spearhead
-from api.models.base import LocalizedText
-from api.resources import records
-from api.resources.companies import routes as companies
+from api.records import Writes
 from api.resources.companies.schemas import CompanySchema
 
 CHUNK_ROWS = 500
@@ -124,39 +121,11 @@ def _existing(business_ids: set[str]) -> dict[str, Company]:
     return {company.business_id: company for company in db.session.scalars(query)}
 
 
-def stamp_series(model) -> Iterator[datetime]:
-    """Stamps from records.next_stamp on, a microsecond apart: one per change of a bulk write.
-
-    Taken under the table's write lock, which holds until the commit, so the stamps still grow in
-    commit order for sync clients.
-    """
-    first = records.next_stamp(model)
-    return (first + timedelta(microseconds=offset) for offset in count())
-
-
-def _plain(value):
-    """Values as compared: a multilingual text with no language is the same as none."""
-    return value.to_dict() if isinstance(value, LocalizedText) else value
-
-
-def differs(company: Company, values: dict) -> bool:
-    """Whether writing these model values would change the company (if not, it keeps its stamp)."""
-    for name, value in values.items():
-        current = getattr(company, name)
-        if name == "spearheads":
-            # Spearheads are a set, shown in priority order whatever order the file wrote them in.
-            if {item.id for item in current} != {item.id for item in value}:
-                return True
-        elif _plain(current) != _plain(value):
-            return True
-    return False
-
-
 class _Pass:
     """One read of the file: every row checked and counted, and written when `write` is set."""
 
-    def __init__(self, write: bool):
-        self.write = write
+    def __init__(self, writes: Writes | None):
+        self.writes = writes
         self.summary = Summary()
         self.errors: list[dict] = []
         self.invalid_rows = 0
@@ -164,7 +133,6 @@ class _Pass:
         self.schema = CompanySchema()
         self.resolved: dict = {}
         self.spearhead_ids: dict[str, str] | None = None
-        self.stamps = stamp_series(Company) if write else None
 
     def _reject(self, number: int, messages: dict) -> None:
         self.invalid_rows += 1
@@ -204,14 +172,14 @@ class _Pass:
         if first != number:
             return self._reject(number, {"business_id": [f"{business_id} is also on row {first}; list each company once."]})
         company = existing.get(business_id)
-        current = records.writable_values(self.schema, company) if company else {}
         try:
-            values = companies.model_values(self.schema.load(records.merge_patch(current, row)), self._resolve)
+            # Rows are upserted on their Business ID, so it is never taken by another company.
+            values = records.COMPANY.references(records.merged(self.schema, company, row), self._resolve)
         except ma.ValidationError as error:
             return self._reject(number, flatten_errors(error.normalized_messages()))
         except HTTPException as error:  # a rule of the API answered (unknown municipality, spearhead…)
             return self._reject(number, (getattr(error, "data", None) or {}).get("errors") or {"_row": [error.description]})
-        changing = company is None or differs(company, values)
+        changing = company is None or records.differs(company, values)
         if changing:
             # An editor limited to some municipalities writes only their companies; rows they leave
             # unchanged (as in a re-imported full export) are no concern. Checked in both passes.
@@ -221,16 +189,15 @@ class _Pass:
                 auth.check_written_area(values["municipality"], created=company is None)
             except Forbidden as error:
                 return self._reject(number, {"municipality": [error.description]})
-        writing = self.write and not self.invalid_rows
+        writing = self.writes is not None and not self.invalid_rows
         if company is None:
             self.summary.created += 1
             if writing:
-                records.stamp(Company(**values), next(self.stamps), created=True)
+                self.writes.create(records.COMPANY, values)
         elif changing:
             self.summary.updated += 1
             if writing:
-                records.assign(company, values)
-                records.stamp(company, next(self.stamps))
+                self.writes.update(company, values)
         else:
             self.summary.unchanged += 1
 
@@ -242,18 +209,19 @@ class _Pass:
                 existing = _existing({key for _, _, key in keyed if isinstance(key, str)})
                 for number, row, business_id in keyed:
                     self.apply(number, row, business_id, existing)
-            if self.write:
-                db.session.flush()
+            if self.writes is not None:
+                self.writes.flush()  # memory stays flat however long the file is
             else:
                 db.session.rollback()  # a check holds no lock between chunks
-            db.session.expunge_all()  # memory stays flat however long the file is
+                db.session.expunge_all()
             self.resolved.clear()
             report()
 
 
-def _read_pass(source: BinaryIO, kind: str, write: bool, report: Callable[[], None]) -> Summary:
+def _read_pass(source: BinaryIO, kind: str, writes: Writes | None, report: Callable[[], None]) -> Summary:
+    """Read the file once, checking and counting every row; with `writes`, also write them."""
     source.seek(0)
-    state = _Pass(write)
+    state = _Pass(writes)
     rows = _csv_rows(source) if kind == "csv" else _json_rows(source)
     try:
         state.run(rows, report)
@@ -280,13 +248,10 @@ def import_companies(source: BinaryIO, kind: str, *, dry_run: bool = False, prog
         return lambda: progress(offset + min(source.tell(), size), total) if progress else None
 
     try:
-        summary = _read_pass(source, kind, False, report_for(0))
+        summary = _read_pass(source, kind, None, report_for(0))
+    finally:
         db.session.rollback()
-        if dry_run or not (summary.created or summary.updated):
-            return summary  # nothing to write: the second pass is skipped
-        summary = _read_pass(source, kind, True, report_for(size))
-        db.session.commit()
-        return summary
-    except BaseException:
-        db.session.rollback()
-        raise
+    if dry_run or not (summary.created or summary.updated):
+        return summary  # nothing to write: the second pass is skipped
+    with records.transaction() as writes:
+        return _read_pass(source, kind, writes, report_for(size))

@@ -13,12 +13,12 @@ import marshmallow as ma
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
+from api import records
 from api.errors import flatten_errors
 from api.extensions import db
-from api.imports.companies import UnreadableFile, differs, stamp_series
+from api.imports.companies import UnreadableFile
 from api.models import Company, Municipality
-from api.resources import records
-from api.resources.companies import routes as companies
+from api.records import Writes
 from api.resources.companies.schemas import CompanySchema
 
 STREET_ADDRESS = "1"
@@ -156,19 +156,22 @@ def _spool_region(path: Path, region: set[str], summary: PrhSummary) -> BinaryIO
 class _Writer:
     """Pass 2: PRH's fields written over the directory's, in one transaction."""
 
-    def __init__(self, summary: PrhSummary, new_status: str):
+    def __init__(self, writes: Writes, summary: PrhSummary, new_status: str):
+        self.writes = writes
         self.summary = summary
         self.new_status = new_status
         self.schema = CompanySchema()
-        self.stamps = stamp_series(Company)
         self.seen: set[str] = set()
 
-    def _load(self, current: dict, values: dict) -> dict | None:
+    def _load(self, company: Company | None, values: dict) -> dict | None:
         """Validate as the API would; a value PRH has that we refuse is left out with a warning."""
         patch = {name: value for name, value in values.items() if value is not None or name == "ended_on"}
+        if company is None:
+            patch["status"] = self.new_status
         for _attempt in range(2):
             try:
-                return companies.model_values(self.schema.load(records.merge_patch(current, patch)))
+                # Companies are upserted on their Business ID, so it is never taken by another company.
+                return records.COMPANY.references(records.merged(self.schema, company, patch), records.resolve)
             except ma.ValidationError as error:
                 problems = flatten_errors(error.normalized_messages())
             except HTTPException as error:
@@ -201,21 +204,17 @@ class _Writer:
                 if company is None and values["ended_on"]:
                     self.summary.ended_not_listed += 1
                     continue
-                current = records.writable_values(self.schema, company) if company else {"status": self.new_status}
-                loaded = self._load(current, values)
+                loaded = self._load(company, values)
                 if loaded is None:
                     continue
                 if company is None:
-                    records.stamp(Company(**loaded), next(self.stamps), created=True)
+                    self.writes.create(records.COMPANY, loaded)
                     self.summary.created += 1
-                elif differs(company, loaded):
-                    records.assign(company, loaded)
-                    records.stamp(company, next(self.stamps))
+                elif self.writes.update(company, loaded):
                     self.summary.updated += 1
                 else:
                     self.summary.unchanged += 1
-        db.session.flush()
-        db.session.expunge_all()
+        self.writes.flush()
 
 
 def import_prh(path: Path, *, new_status: str = "published", dry_run: bool = False) -> PrhSummary:
@@ -228,21 +227,13 @@ def import_prh(path: Path, *, new_status: str = "published", dry_run: bool = Fal
     summary = PrhSummary()
     region = set(db.session.scalars(select(Municipality.code).where(Municipality.deleted_at.is_(None))))
     db.session.rollback()
-    with _spool_region(path, region, summary) as spooled:
-        writer = _Writer(summary, new_status)
-        try:
-            batch: list[dict] = []
-            for line in spooled:
-                batch.append(json.loads(line))
-                if len(batch) == CHUNK:
-                    writer.write(batch)
-                    batch = []
-            writer.write(batch)
-            if dry_run:
-                db.session.rollback()
-            else:
-                db.session.commit()
-        except BaseException:
-            db.session.rollback()
-            raise
+    with _spool_region(path, region, summary) as spooled, records.transaction(commit=not dry_run) as writes:
+        writer = _Writer(writes, summary, new_status)
+        batch: list[dict] = []
+        for line in spooled:
+            batch.append(json.loads(line))
+            if len(batch) == CHUNK:
+                writer.write(batch)
+                batch = []
+        writer.write(batch)
     return summary

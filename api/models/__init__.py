@@ -2,6 +2,7 @@
 
 from api.models.api_key import ApiKey
 from api.models.audit import AuditEntry
+from api.models.change import Change
 from api.models.company import Company
 from api.models.event import Event
 from api.models.municipality import Municipality
@@ -10,6 +11,6 @@ from api.models.spearhead import Spearhead
 from api.models.webhook import WebhookDeliveryCount, WebhookMessage, WebhookSubscription
 
 __all__ = [
-    "ApiKey", "AuditEntry", "Company", "Event", "Municipality", "SearchDocument", "Spearhead",
+    "ApiKey", "AuditEntry", "Change", "Company", "Event", "Municipality", "SearchDocument", "Spearhead",
     "WebhookDeliveryCount", "WebhookMessage", "WebhookSubscription",
 ]

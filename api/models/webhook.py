@@ -31,8 +31,8 @@ class WebhookSubscription(Base):
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The first failed attempt since the last delivered message: failing for too long disables.
     failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # The feed position up to which changes have been turned into this subscription's messages.
-    cursor: Mapped[str | None] = mapped_column(String(64))
+    # The change feed's position up to which changes have been turned into this subscription's messages.
+    position: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -45,8 +45,10 @@ class WebhookMessage(Base):
 
     __tablename__ = "webhook_messages"
     __table_args__ = (
-        # The workers' queue: due messages first; and the head of each subscription's line.
+        # The workers' queue, due messages first; whether a message has an earlier one still waiting;
+        # and a subscription's delivery log, newest first.
         Index("ix_webhook_messages_due", "status", "next_attempt_at"),
+        Index("ix_webhook_messages_waiting", "subscription_id", "status", "seq"),
         Index("ix_webhook_messages_line", "subscription_id", "seq"),
     )
 

@@ -1,20 +1,16 @@
-"""Operations every resource shares: visibility, lookup, merge patch, save and soft delete."""
+"""What every resource reads alike: visibility, lookup, ETags and pages (writes are api.records)."""
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import cache
-from typing import Any
 
 import marshmallow as ma
 from flask import abort, g, request
-from flask_smorest import abort as abort_with
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import InstrumentedAttribute
 
-from api import audit, auth
 from api.auth import sees_drafts, view_name
-from api.conditional import answer_304_if_fresh, make_etag, require_if_match
-from api.database import serialize_writes
+from api.conditional import answer_304_if_fresh, make_etag
 from api.extensions import db
 from api.models.base import utcnow
 from api.pagination import SortKey, paginate
@@ -120,130 +116,3 @@ def read_page(
         return body, page.headers()
 
     return cached_answer(etag, build, media_type)
-
-
-def merge_patch(target: Any, patch: Any) -> Any:
-    """RFC 7396: objects merge recursively, null removes, anything else replaces."""
-    if not isinstance(patch, dict):
-        return patch
-    merged = dict(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            merged.pop(key, None)
-        else:
-            merged[key] = merge_patch(merged.get(key), value)
-    return merged
-
-
-def invalid(field: str, message: str):
-    """Answer 422 naming one field, as schema validation does."""
-    abort_with(422, message=f"The request has invalid fields: {field}.", errors={field: [message]})
-
-
-def conflict(field: str, message: str):
-    abort_with(409, message=message, errors={field: [message]})
-
-
-def created(record, location: str) -> tuple[Any, int, dict]:
-    """Answer a POST: 201 with the new record, its Location and its ETag."""
-    return record, 201, {"Location": location, "ETag": f'"{record_etag(record)}"'}
-
-
-def writable_values(schema: ma.Schema, record) -> dict:
-    """The record as the body a client would write: what a merge patch applies to."""
-    return {
-        name: value
-        for name, value in schema.dump(record).items()
-        if name in schema.load_fields and value is not None
-    }
-
-
-def load_merged(schema: ma.Schema, record) -> dict:
-    """Apply the request's JSON merge patch to the record's writable fields and validate the result."""
-    patch = request.get_json()
-    if not isinstance(patch, dict):
-        invalid("_body", "A merge patch is a JSON object.")
-    try:
-        return schema.load(merge_patch(writable_values(schema, record), patch))
-    except ma.ValidationError as error:
-        abort_with(422, messages={"json": error.normalized_messages()})
-
-
-def check_writable(record) -> None:
-    auth.check_stored_area(record)
-    require_if_match(record_etag(record))
-
-
-def assign(record, values: dict) -> None:
-    for name, value in values.items():
-        setattr(record, name, value)
-
-
-def next_stamp(model) -> datetime:
-    """A stamp later than any `updated_at` already in the table, taken under the table's write lock.
-
-    Stamps are unique and grow in commit order, so a sync client that asks again from the largest
-    `updated_at` it has seen can never miss a write that committed while it was paging.
-    """
-    with db.session.no_autoflush:
-        serialize_writes(db.session, model.__tablename__)
-        latest = db.session.scalar(select(func.max(model.updated_at)))
-    now = utcnow()
-    return now if latest is None or now > latest else latest + timedelta(microseconds=1)
-
-
-def stamps(model, count: int) -> list[datetime]:
-    """Consecutive unique stamps for a bulk write of `count` rows (see next_stamp)."""
-    first = next_stamp(model)
-    return [first + timedelta(microseconds=offset) for offset in range(count)]
-
-
-def stamp(record, at: datetime, *, created: bool = False, deleted: bool = False) -> None:
-    """Mark a change at `at` (a stamp from next_stamp): the one step every write of a record takes.
-
-    It checks a limited editor's municipalities against the record as stored and as written, and
-    adds the audit entry, which commits with the change or not at all. The version column counts
-    the change, so a concurrent write loses with a 412.
-    """
-    if created:
-        record.created_at = at
-        db.session.add(record)
-    if deleted:
-        record.deleted_at = at
-    record.updated_at = at
-    changes = audit.changes(record)
-    auth.check_write_area(record, changes, created=created, deleted=deleted)
-    audit.add_entry(record, "create" if created else "delete" if deleted else "update", changes, at)
-
-
-def save(record, *, created: bool = False, deleted: bool = False):
-    """Stamp and commit (see stamp)."""
-    stamp(record, next_stamp(type(record)), created=created, deleted=deleted)
-    db.session.commit()
-    return record
-
-
-def save_update(record) -> tuple[Any, int, dict]:
-    """Commit a PUT or PATCH and answer with the record and its new ETag."""
-    save(record)
-    return record, 200, {"ETag": f'"{record_etag(record)}"'}
-
-
-def soft_delete(record) -> None:
-    save(record, deleted=True)
-
-
-def resolve(model, key_column, keys: list[str], field: str) -> list:
-    """Turn the keys a client wrote into live records, or answer 422 naming the unknown ones."""
-    if not keys:
-        return []
-    found = {
-        getattr(record, key_column.key): record
-        for record in db.session.scalars(
-            select(model).where(key_column.in_(keys), model.deleted_at.is_(None))
-        )
-    }
-    unknown = [key for key in keys if key not in found]
-    if unknown:
-        invalid(field, f"Unknown: {', '.join(unknown)}.")
-    return [found[key] for key in keys]

@@ -11,6 +11,8 @@ class RecordSchema(Schema):
     """Fields every record has; a deleted record is dumped as its tombstone."""
 
     TOMBSTONE_KEY = "id"
+    # Fields shown to editors and admins only.
+    PRIVATE_FIELDS: tuple[str, ...] = ()
 
     status = ma.fields.String(
         load_default="published",

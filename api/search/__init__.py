@@ -78,7 +78,9 @@ def index_new_records(session: Session, model, ids: list[str], batch: int = 2000
 
 def _after_flush(session: Session, _context) -> None:
     """Every ORM write of a searchable record, whoever makes it, rewrites its document before commit."""
-    changed = [obj for obj in chain(session.new, session.dirty) if type(obj) in documents.KINDS]
+    # A record assigned the values it had (a write that changed nothing) is dirty but unmodified.
+    modified = (obj for obj in session.dirty if session.is_modified(obj))
+    changed = [obj for obj in chain(session.new, modified) if type(obj) in documents.KINDS]
     removed = [obj for obj in session.deleted if type(obj) in documents.KINDS]
     if changed or removed:
         write(session.connection(), changed, removed)

@@ -14,23 +14,30 @@ import threading
 import time
 from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import httpx
+import psycopg
 from flask import Flask
 from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from api.extensions import db
 from api.models import ApiKey, WebhookDeliveryCount, WebhookMessage, WebhookSubscription
 from api.models.base import utcnow
 from api.webhooks import signing
 from api.webhooks.addresses import CheckedTransport
+from api.webhooks.fanout import disable_revoked, fan_out
 
 log = logging.getLogger("api.webhooks")
+# Core tables, not ORM entities: a worker runs these statements for every message, and the ORM's
+# statement handling costs more than the statements themselves.
+messages, subscriptions, api_keys = WebhookMessage.__table__, WebhookSubscription.__table__, ApiKey.__table__
 OUTCOMES = ("delivered", "retrying", "failed", "disabled")
 USER_AGENT = "regional-directory-webhooks/1"
 # Enough of an answer's body to reuse its connection and quote it in last_error; a longer one is cut off.
@@ -39,6 +46,8 @@ QUOTED_BYTES = 200
 # The delivery log keeps settled messages this long; workers prune it about hourly.
 LOG_RETENTION = timedelta(days=30)
 PRUNE_EVERY_SECONDS = 3600
+# How soon a revoked key's subscriptions show as disabled (nothing is sent for them meanwhile).
+REVOKED_EVERY_SECONDS = 60
 
 
 class BadSetting(ValueError):
@@ -109,7 +118,7 @@ class Attempt:
 
 def claim(session: Session, limit: int, now: datetime, lease: timedelta) -> list[Claimed]:
     """Lease up to `limit` due messages, each the oldest pending one of its active subscription."""
-    message, earlier, subscription = WebhookMessage, aliased(WebhookMessage), WebhookSubscription
+    message, earlier, subscription = messages.c, messages.alias("earlier").c, subscriptions.c
     waits_its_turn = exists().where(
         earlier.subscription_id == message.subscription_id, earlier.status == "pending", earlier.seq < message.seq
     )
@@ -118,23 +127,22 @@ def claim(session: Session, limit: int, now: datetime, lease: timedelta) -> list
             message.seq, message.id, message.subscription_id, message.type, message.body, message.attempts,
             subscription.url, subscription.secret,
         )
-        .join(subscription, subscription.id == message.subscription_id)
-        .join(ApiKey, ApiKey.id == subscription.key_id)
+        .select_from(messages.join(subscriptions, subscription.id == message.subscription_id).join(api_keys, api_keys.c.id == subscription.key_id))
         .where(
             message.status == "pending",
             message.next_attempt_at <= now,
             or_(message.leased_until.is_(None), message.leased_until < now),
             subscription.active,
-            ApiKey.revoked_at.is_(None),
+            api_keys.c.revoked_at.is_(None),
             ~waits_its_turn,
         )
         .order_by(message.next_attempt_at, message.seq)
         .limit(limit)
-        .with_for_update(of=message, skip_locked=True)
+        .with_for_update(of=messages, skip_locked=True)
     )
     claimed = [Claimed(*row) for row in session.execute(query)]
     if claimed:
-        session.execute(update(message).where(message.seq.in_([item.seq for item in claimed])).values(leased_until=now + lease))
+        session.execute(update(messages).where(message.seq.in_([item.seq for item in claimed])).values(leased_until=now + lease))
     return claimed
 
 
@@ -168,9 +176,9 @@ def send(client: httpx.Client, message: Claimed, timeout: float) -> Attempt:
 
 
 def _disable(session: Session, subscription_id: str, reason: str, now: datetime, *conditions) -> None:
-    subscription = WebhookSubscription
+    subscription = subscriptions.c
     session.execute(
-        update(subscription)
+        update(subscriptions)
         .where(subscription.id == subscription_id, subscription.active, *conditions)
         .values(active=False, disabled_reason=reason, disabled_at=now, updated_at=now, version=subscription.version + 1)
     )
@@ -186,7 +194,7 @@ def _outcome(attempt: Attempt, schedule: tuple[float, ...]) -> str:
 
 def record(session: Session, attempts: list[Attempt], now: datetime, settings: Settings) -> None:
     """Write each attempt's outcome to its message and subscription, and count it."""
-    message, subscription = WebhookMessage, WebhookSubscription
+    message, subscription = messages.c, subscriptions.c
     outcomes: Counter[str] = Counter()
     for attempt in attempts:
         claimed = attempt.message
@@ -200,7 +208,7 @@ def record(session: Session, attempts: list[Attempt], now: datetime, settings: S
         if outcome == "delivered":
             values |= {"status": "delivered", "delivered_at": now, "next_attempt_at": None}
             session.execute(
-                update(subscription)
+                update(subscriptions)
                 .where(subscription.id == claimed.subscription_id, subscription.failing_since.is_not(None))
                 .values(failing_since=None)
             )
@@ -215,7 +223,7 @@ def record(session: Session, attempts: list[Attempt], now: datetime, settings: S
             else:
                 values |= {"status": "failed", "next_attempt_at": None}
             session.execute(
-                update(subscription)
+                update(subscriptions)
                 .where(subscription.id == claimed.subscription_id, subscription.failing_since.is_(None))
                 .values(failing_since=now)
             )
@@ -223,7 +231,7 @@ def record(session: Session, attempts: list[Attempt], now: datetime, settings: S
             reason = f"Every delivery failed for {days:g} days; fix the receiver, then set active to true to resume."
             _disable(session, claimed.subscription_id, reason, now, subscription.failing_since <= now - settings.disable_after)
         # Only while still pending: a message whose lease ran out may have been delivered by another worker since.
-        session.execute(update(message).where(message.seq == claimed.seq, message.status == "pending").values(**values))
+        session.execute(update(messages).where(message.seq == claimed.seq, message.status == "pending").values(**values))
         outcomes[outcome] += 1
         log.info(
             "webhook attempt",
@@ -243,18 +251,59 @@ def record(session: Session, attempts: list[Attempt], now: datetime, settings: S
 
 def _count(session: Session, outcomes: Counter) -> None:
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    counts = WebhookDeliveryCount.__table__
     for outcome, count in outcomes.items():
-        statement = insert(WebhookDeliveryCount).values(outcome=outcome, count=count)
-        session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[WebhookDeliveryCount.outcome], set_={"count": WebhookDeliveryCount.count + count}
-            )
-        )
+        statement = insert(counts).values(outcome=outcome, count=count)
+        session.execute(statement.on_conflict_do_update(index_elements=[counts.c.outcome], set_={"count": counts.c.count + count}))
 
 
 def prune(session: Session, now: datetime) -> None:
-    message = WebhookMessage
-    session.execute(delete(message).where(message.status != "pending", message.created_at < now - LOG_RETENTION))
+    message = messages.c
+    session.execute(delete(messages).where(message.status != "pending", message.created_at < now - LOG_RETENTION))
+
+
+class Wakeup:
+    """An idle worker's pause: the poll interval, cut short on PostgreSQL when work is committed.
+
+    Triggers (migration webhooks) notify the channel on each insert into the change feed or the message
+    queue, and PostgreSQL delivers a NOTIFY at commit, so a worker wakes for committed work only. Once
+    listening, a notification that comes while the worker is busy waits for its next pause.
+    """
+
+    CHANNEL = "webhooks"
+
+    def __init__(self, database_url: str, poll: float):
+        url = make_url(database_url)
+        self.conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False) if url.get_backend_name() == "postgresql" else None
+        self.poll = poll
+        self.connection: psycopg.Connection | None = None
+
+    def listen(self) -> bool:
+        """Listen for notifications (PostgreSQL only); False when the worker can only poll."""
+        if self.conninfo and self.connection is None:
+            try:
+                self.connection = psycopg.connect(self.conninfo, autocommit=True, connect_timeout=3)
+                self.connection.execute(f"LISTEN {self.CHANNEL}")
+            except psycopg.Error as error:
+                log.warning("webhook worker cannot listen for work, polling instead: %s", error)
+                self.close()
+        return self.connection is not None
+
+    def wait(self, stop: threading.Event) -> None:
+        if self.listen():
+            try:
+                for _ in self.connection.notifies(timeout=self.poll, stop_after=1):
+                    pass
+                return
+            except psycopg.Error as error:
+                log.warning("webhook worker lost its listening connection: %s", error)
+                self.close()
+        stop.wait(self.poll)
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
 
 
 class Worker:
@@ -274,34 +323,41 @@ class Worker:
             headers={"user-agent": USER_AGENT},
         )
 
-    def _step(self, finished: list[Attempt], free: int) -> list[Claimed]:
-        """Record finished attempts and claim up to `free` messages, in one transaction."""
-        if not finished and not free:
-            return []
+    def _step(self, finished: list[Attempt], free: int) -> tuple[list[Claimed], bool]:
+        """In one transaction: record finished attempts, queue new changes, claim up to `free` messages.
+
+        Answers the claimed messages and whether more changes wait to be queued.
+        """
         now = utcnow()
         try:
             record(db.session, finished, now, self.settings)
+            more = fan_out(db.session) if free else False
             claimed = claim(db.session, free, now, self.settings.lease) if free else []
             db.session.commit()
         except SQLAlchemyError:
             db.session.rollback()
             raise
-        return claimed
+        return claimed, more
 
     def run(self, stop: threading.Event) -> None:
         """Deliver until `stop` is set, then finish the attempts under way and record them."""
         in_flight: dict[Future, Claimed] = {}
         finished: list[Attempt] = []
-        next_prune = time.monotonic()
-        with self.app.app_context(), self._client() as client, ThreadPoolExecutor(self.threads, "webhook") as pool:
+        next_prune = next_revoked = time.monotonic()
+        wakeup = Wakeup(self.app.config["SQLALCHEMY_DATABASE_URI"], self.settings.poll)
+        with self.app.app_context(), self._client() as client, ThreadPoolExecutor(self.threads, "webhook") as pool, closing(wakeup):
             while True:
                 stopping = stop.is_set()
                 try:
+                    if time.monotonic() >= next_revoked:
+                        disable_revoked(db.session)
+                        db.session.commit()
+                        next_revoked = time.monotonic() + REVOKED_EVERY_SECONDS
                     if time.monotonic() >= next_prune:
                         prune(db.session, utcnow())
                         db.session.commit()
                         next_prune = time.monotonic() + PRUNE_EVERY_SECONDS
-                    claimed = self._step(finished, 0 if stopping else self.threads - len(in_flight))
+                    claimed, backlog = self._step(finished, 0 if stopping else self.threads - len(in_flight))
                     finished = []
                 except SQLAlchemyError as error:
                     db.session.rollback()
@@ -310,7 +366,7 @@ class Worker:
                     log.error("webhook worker cannot reach the database: %s", error)
                     if stopping:
                         return
-                    claimed = []
+                    claimed, backlog = [], False
                     stop.wait(self.settings.poll)
                 for message in claimed:
                     in_flight[pool.submit(send, client, message, self.settings.timeout)] = message
@@ -321,5 +377,5 @@ class Worker:
                     for future in done:
                         finished.append(future.result())
                         del in_flight[future]
-                elif not claimed:
-                    stop.wait(self.settings.poll)
+                elif not claimed and not backlog:
+                    wakeup.wait(stop)

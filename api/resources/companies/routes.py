@@ -7,14 +7,14 @@ from flask.views import MethodView
 from sqlalchemy import ColumnElement, and_, func, or_, select
 
 from api import geo, search
-from api.domain.industry import CODE_SET
 from api.extensions import db
 from api.formats import geojson, jsonld
 from api.models import Company, Municipality, Spearhead
 from api.models.associations import company_spearheads
 from api.negotiation import document, preferred, vary_on_accept
 from api.pagination import PAGINATION_HEADERS, PageArgsSchema, SortKey
-from api.resources import records
+from api.records import COMPANY, create, delete, update
+from api.resources import records, writes
 from api.resources.companies import facets
 from api.resources.companies.schemas import (
     DEFAULT_RADIUS_KM,
@@ -129,21 +129,6 @@ GEOJSON_RESPONSE = {
 }
 
 
-def model_values(data: dict, resolve=records.resolve) -> dict:
-    """Check the related records and turn the loaded body into model values (`resolve` may cache)."""
-    if data["municipality"] is not None:
-        resolve(Municipality, Municipality.code, [data["municipality"]], "municipality")
-    data["spearheads"] = resolve(Spearhead, Spearhead.id, data["spearheads"], "spearheads")
-    data["industry_code_set"] = CODE_SET if data["industry_code"] else None
-    return data
-
-
-def _check_business_id_free(business_id: str, company_id: str | None = None) -> None:
-    query = select(Company.id).where(Company.business_id == business_id, Company.deleted_at.is_(None))
-    if db.session.scalars(query).first() not in (None, company_id):
-        records.conflict("business_id", f"A company with the Business ID {business_id} is already listed.")
-
-
 @blp.route("")
 class CompaniesViews(MethodView):
     @blp.arguments(CompanyQueryArgsSchema, location="query")
@@ -161,9 +146,8 @@ class CompaniesViews(MethodView):
     @blp.errors(409)
     def post(self, data):
         """Add a company"""
-        _check_business_id_free(data["business_id"])
-        company = records.save(Company(**model_values(data)), created=True)
-        return records.created(company, url_for("companies.CompaniesByIdViews", company_id=company.id))
+        company = create(COMPANY, data)
+        return writes.created(company, url_for("companies.CompaniesByIdViews", company_id=company.id))
 
 
 @blp.route("/facets")
@@ -199,8 +183,8 @@ class CompaniesByIdViews(MethodView):
     def put(self, data, company_id):
         """Replace a company"""
         company = get_company(company_id)
-        records.check_writable(company)
-        return _update(company, data)
+        writes.check_writable(company)
+        return writes.updated(update(company, data))
 
     @blp.requires("editor")
     @blp.arguments(CompanySchema(partial=True), content_type="application/merge-patch+json")
@@ -210,8 +194,8 @@ class CompaniesByIdViews(MethodView):
     def patch(self, _patch, company_id):
         """Update a company (JSON merge patch)"""
         company = get_company(company_id)
-        records.check_writable(company)
-        return _update(company, records.load_merged(CompanySchema(), company))
+        writes.check_writable(company)
+        return writes.updated(update(company, writes.load_merged(CompanySchema, company)))
 
     @blp.requires("editor")
     @blp.response(204)
@@ -220,14 +204,8 @@ class CompaniesByIdViews(MethodView):
     def delete(self, company_id):
         """Delete a company (soft: it leaves reads, a tombstone stays for sync)"""
         company = get_company(company_id)
-        records.check_writable(company)
-        records.soft_delete(company)
-
-
-def _update(company: Company, data: dict) -> Company:
-    _check_business_id_free(data["business_id"], company.id)
-    records.assign(company, model_values(data))
-    return records.save_update(company)
+        writes.check_writable(company)
+        delete(company)
 
 
 @blp.route("/<company_id>/history")

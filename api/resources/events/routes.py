@@ -7,11 +7,12 @@ from sqlalchemy import func, or_, select
 from api import search
 from api.extensions import db
 from api.formats import jsonld
-from api.models import Company, Event, Municipality, Spearhead
+from api.models import Event, Spearhead
 from api.models.associations import event_municipalities, event_spearheads
 from api.negotiation import document, preferred, vary_on_accept
 from api.pagination import PAGINATION_HEADERS, PageArgsSchema, SortKey
-from api.resources import records
+from api.records import EVENT, create, delete, update
+from api.resources import records, writes
 from api.resources.events.schemas import EventQueryArgsSchema, EventSchema
 from api.resources.history import AuditEntrySchema, read_history
 from api.smorest import Blueprint
@@ -78,15 +79,6 @@ def filtered(args: dict):
     return query
 
 
-def model_values(data: dict) -> dict:
-    data["municipalities"] = records.resolve(Municipality, Municipality.code, data["municipalities"], "municipalities")
-    data["spearheads"] = records.resolve(Spearhead, Spearhead.id, data["spearheads"], "spearheads")
-    company_id = (data["organizer"] or {}).get("company_id")
-    if company_id:
-        records.resolve(Company, Company.id, [company_id], "organizer.company_id")
-    return data
-
-
 @blp.route("")
 class EventsViews(MethodView):
     @blp.arguments(EventQueryArgsSchema, location="query")
@@ -101,8 +93,8 @@ class EventsViews(MethodView):
     @blp.response(201, EventSchema)
     def post(self, data):
         """Add an event"""
-        event = records.save(Event(**model_values(data)), created=True)
-        return records.created(event, url_for("events.EventsByIdViews", event_id=event.id))
+        event = create(EVENT, data)
+        return writes.created(event, url_for("events.EventsByIdViews", event_id=event.id))
 
 
 @blp.route("/<event_id>")
@@ -129,9 +121,8 @@ class EventsByIdViews(MethodView):
     def put(self, data, event_id):
         """Replace an event"""
         event = get_event(event_id)
-        records.check_writable(event)
-        records.assign(event, model_values(data))
-        return records.save_update(event)
+        writes.check_writable(event)
+        return writes.updated(update(event, data))
 
     @blp.requires("editor")
     @blp.arguments(EventSchema(partial=True), content_type="application/merge-patch+json")
@@ -141,9 +132,8 @@ class EventsByIdViews(MethodView):
     def patch(self, _patch, event_id):
         """Update an event (JSON merge patch)"""
         event = get_event(event_id)
-        records.check_writable(event)
-        records.assign(event, model_values(records.load_merged(EventSchema(), event)))
-        return records.save_update(event)
+        writes.check_writable(event)
+        return writes.updated(update(event, writes.load_merged(EventSchema, event)))
 
     @blp.requires("editor")
     @blp.response(204)
@@ -152,8 +142,8 @@ class EventsByIdViews(MethodView):
     def delete(self, event_id):
         """Delete an event (soft: it leaves reads, a tombstone stays for sync)"""
         event = get_event(event_id)
-        records.check_writable(event)
-        records.soft_delete(event)
+        writes.check_writable(event)
+        delete(event)
 
 
 @blp.route("/<event_id>/history")

@@ -30,6 +30,8 @@ class OrganizerSchema(Schema):
 
 
 class EventSchema(RecordSchema):
+    PRIVATE_FIELDS = ("participation_url",)
+
     id = ma.fields.String(dump_only=True)
     title = LocalizedColumns(LocalizedTitleSchema, required=True)
     description = LocalizedColumns(LocalizedTextSchema, load_default=None, allow_none=True)
@@ -64,7 +66,8 @@ class EventSchema(RecordSchema):
     @ma.post_dump
     def hide_private_fields(self, data, **kwargs):
         if not sees_private_fields():
-            data.pop("participation_url", None)
+            for name in self.PRIVATE_FIELDS:
+                data.pop(name, None)
         return data
 
 

@@ -4,10 +4,10 @@ from flask import url_for
 from flask.views import MethodView
 from sqlalchemy import or_
 
-from api.extensions import db
 from api.models import Municipality
 from api.pagination import PAGINATION_HEADERS, SortKey
-from api.resources import records
+from api.records import MUNICIPALITY, create, update
+from api.resources import records, writes
 from api.resources.municipalities.schemas import MunicipalityQueryArgsSchema, MunicipalitySchema
 from api.smorest import Blueprint
 
@@ -44,11 +44,6 @@ def _get(code: str) -> Municipality:
     return records.get_or_404(*lookup(code))
 
 
-def _check_code(data: dict, code: str) -> None:
-    if data["code"] != code:
-        records.invalid("code", "A municipality's code cannot change.")
-
-
 @blp.route("")
 class MunicipalitiesViews(MethodView):
     @blp.arguments(MunicipalityQueryArgsSchema, location="query")
@@ -64,10 +59,8 @@ class MunicipalitiesViews(MethodView):
     @blp.errors(409)
     def post(self, data):
         """Add a municipality"""
-        if db.session.get(Municipality, data["code"]) is not None:
-            records.conflict("code", f"A municipality with the code {data['code']} exists already.")
-        municipality = records.save(Municipality(**data), created=True)
-        return records.created(municipality, url_for("municipalities.MunicipalitiesByCodeViews", code=municipality.code))
+        municipality = create(MUNICIPALITY, data)
+        return writes.created(municipality, url_for("municipalities.MunicipalitiesByCodeViews", code=municipality.code))
 
 
 @blp.route("/<code>")
@@ -87,10 +80,8 @@ class MunicipalitiesByCodeViews(MethodView):
     def put(self, data, code):
         """Replace a municipality"""
         municipality = _get(code)
-        records.check_writable(municipality)
-        _check_code(data, code)
-        records.assign(municipality, data)
-        return records.save_update(municipality)
+        writes.check_writable(municipality)
+        return writes.updated(update(municipality, data))
 
     @blp.requires("admin")
     @blp.arguments(MunicipalitySchema(partial=True), content_type="application/merge-patch+json")
@@ -100,8 +91,5 @@ class MunicipalitiesByCodeViews(MethodView):
     def patch(self, _patch, code):
         """Update a municipality (JSON merge patch)"""
         municipality = _get(code)
-        records.check_writable(municipality)
-        data = records.load_merged(MunicipalitySchema(), municipality)
-        _check_code(data, code)
-        records.assign(municipality, data)
-        return records.save_update(municipality)
+        writes.check_writable(municipality)
+        return writes.updated(update(municipality, writes.load_merged(MunicipalitySchema, municipality)))

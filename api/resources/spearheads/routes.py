@@ -7,10 +7,11 @@ from sqlalchemy.orm import selectinload
 
 from api import search
 from api.extensions import db
-from api.models import Company, Event, Municipality, Spearhead
+from api.models import Event, Spearhead
 from api.models.associations import spearhead_municipalities
 from api.pagination import PAGINATION_HEADERS, PageArgsSchema, SortKey
-from api.resources import records
+from api.records import SPEARHEAD, create, delete, update
+from api.resources import records, writes
 from api.resources.companies import routes as companies
 from api.resources.companies.schemas import CompanyQueryArgsSchema, CompanySchema
 from api.resources.events import routes as events
@@ -62,17 +63,6 @@ def filtered(args: dict):
     return query
 
 
-def model_values(data: dict) -> dict:
-    data["municipalities"] = records.resolve(Municipality, Municipality.code, data["municipalities"], "municipalities")
-    return data
-
-
-def _check_slug_free(slug: str, spearhead_id: str | None = None) -> None:
-    query = select(Spearhead.id).where(Spearhead.slug == slug, Spearhead.deleted_at.is_(None))
-    if db.session.scalars(query).first() not in (None, spearhead_id):
-        records.conflict("slug", f"The slug {slug} is taken by another spearhead.")
-
-
 @blp.route("")
 class SpearheadsViews(MethodView):
     @blp.arguments(SpearheadQueryArgsSchema, location="query")
@@ -88,9 +78,8 @@ class SpearheadsViews(MethodView):
     @blp.errors(409)
     def post(self, data):
         """Add a spearhead"""
-        _check_slug_free(data["slug"])
-        spearhead = records.save(Spearhead(**model_values(data)), created=True)
-        return records.created(spearhead, url_for("spearheads.SpearheadsByIdViews", id_or_slug=spearhead.id))
+        spearhead = create(SPEARHEAD, data)
+        return writes.created(spearhead, url_for("spearheads.SpearheadsByIdViews", id_or_slug=spearhead.id))
 
 
 @blp.route("/<id_or_slug>")
@@ -110,8 +99,8 @@ class SpearheadsByIdViews(MethodView):
     def put(self, data, id_or_slug):
         """Replace a spearhead"""
         spearhead = get_spearhead(id_or_slug)
-        records.check_writable(spearhead)
-        return _update(spearhead, data)
+        writes.check_writable(spearhead)
+        return writes.updated(update(spearhead, data))
 
     @blp.requires("admin")
     @blp.arguments(SpearheadSchema(partial=True), content_type="application/merge-patch+json")
@@ -121,8 +110,8 @@ class SpearheadsByIdViews(MethodView):
     def patch(self, _patch, id_or_slug):
         """Update a spearhead (JSON merge patch)"""
         spearhead = get_spearhead(id_or_slug)
-        records.check_writable(spearhead)
-        return _update(spearhead, records.load_merged(SpearheadSchema(), spearhead))
+        writes.check_writable(spearhead)
+        return writes.updated(update(spearhead, writes.load_merged(SpearheadSchema, spearhead)))
 
     @blp.requires("admin")
     @blp.response(204)
@@ -135,30 +124,8 @@ class SpearheadsByIdViews(MethodView):
         its own (a new updated_at, version and ETag, and a history entry), so sync clients see them change.
         """
         spearhead = get_spearhead(id_or_slug)
-        records.check_writable(spearhead)
-        _unlink(spearhead)
-        records.soft_delete(spearhead)
-
-
-def _unlink(spearhead: Spearhead) -> None:
-    """Take a deleted spearhead off the companies and events that name it, as writes of their own.
-
-    Each such record gets a new stamp, version and history entry in the same transaction, so a sync
-    client sees it change and no answer keeps showing a spearhead that is gone.
-    """
-    for model in (Company, Event):
-        linked = list(db.session.scalars(
-            select(model).where(model.spearheads.any(Spearhead.id == spearhead.id), model.deleted_at.is_(None))
-        ))
-        for record, at in zip(linked, records.stamps(model, len(linked)) if linked else []):
-            record.spearheads = [item for item in record.spearheads if item.id != spearhead.id]
-            records.stamp(record, at)
-
-
-def _update(spearhead: Spearhead, data: dict) -> Spearhead:
-    _check_slug_free(data["slug"], spearhead.id)
-    records.assign(spearhead, model_values(data))
-    return records.save_update(spearhead)
+        writes.check_writable(spearhead)
+        delete(spearhead)
 
 
 @blp.route("/<id_or_slug>/companies")

@@ -22,7 +22,7 @@ from api.resources.webhooks.schemas import (
 )
 from api.serialization import serialize
 from api.smorest import Blueprint
-from api.webhooks import queue
+from api.webhooks import fanout, queue
 from api.webhooks.addresses import RefusedUrl, check_url
 from api.webhooks.events import check_patterns
 from api.webhooks.signing import new_secret
@@ -115,7 +115,9 @@ class WebhooksViews(MethodView):
             abort(409, message=f"A key may hold {MAX_PER_KEY} subscriptions; delete one first.")
         now = utcnow()
         active = data.pop("active")
-        subscription = WebhookSubscription(key=key, secret=new_secret(), active=True, created_at=now, updated_at=now, **data)
+        subscription = WebhookSubscription(
+            key=key, secret=new_secret(), active=True, position=fanout.head(db.session), created_at=now, updated_at=now, **data
+        )
         _set_active(subscription, active)
         db.session.add(subscription)
         db.session.commit()

@@ -5,6 +5,7 @@ import marshmallow as ma
 from api.fields import MunicipalityCode, Text
 from api.models.webhook import MESSAGE_STATUSES
 from api.pagination import PageArgsSchema
+from api.resources.changes.schemas import ChangeSchema
 from api.smorest import Schema
 from api.webhooks.events import MAX_PATTERNS, PATTERN_HELP
 
@@ -33,7 +34,11 @@ class WebhookSchema(Schema):
         load_default=list,
         allow_none=True,
         validate=ma.validate.Length(max=100),
-        metadata={"description": "Send only changes that touch one of these municipalities (empty: every change).", "example": ["226"]},
+        metadata={
+            "description": "Send only changes of records in one of these municipalities, before or after the change "
+            "(empty: every change).",
+            "example": ["226"],
+        },
     )
     description = Text(max_length=200, load_default=None, allow_none=True, metadata={"example": "Karstula CRM sync"})
     active = ma.fields.Boolean(
@@ -95,27 +100,12 @@ class DeliveryQueryArgsSchema(PageArgsSchema):
     )
 
 
-class WebhookChangeSchema(Schema):
-    """A change as the change feed shows it to the subscriber's key."""
-
-    cursor = ma.fields.String(metadata={"description": "Opaque; sorts in feed order."})
-    resource = ma.fields.String(metadata={"enum": ["company", "event", "spearhead", "municipality", "site", "action"]})
-    id = ma.fields.String(metadata={"example": "0f8fad5b-d9cb-469f-a165-70867728950e"})
-    action = ma.fields.String(metadata={"enum": ["created", "updated", "deleted"]})
-    version = ma.fields.Integer(metadata={"example": 3})
-    at = ma.fields.AwareDateTime()
-    data = ma.fields.Dict(
-        allow_none=True,
-        metadata={"description": "The record as a GET by id shows it to the key at this version; null for deleted."},
-    )
-
-
 class WebhookMessageSchema(Schema):
     """The body of every message (signed as Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature)."""
 
     type = ma.fields.String(metadata={"description": "`<resource>.<action>`, `inquiry.created` or `ping`.", "example": "company.updated"})
     timestamp = ma.fields.AwareDateTime(metadata={"description": "When the change committed (RFC 3339)."})
-    data = ma.fields.Nested(WebhookChangeSchema)
+    data = ma.fields.Nested(ChangeSchema, metadata={"description": "The change as GET /api/v1/changes shows it to the subscribing key."})
 
 
 class PingDataSchema(Schema):

@@ -1,0 +1,112 @@
+"""Change records: each write's change, with the record as each view shows it, numbered in commit order.
+
+A write's change is noted when it is stamped and recorded in the same transaction. Positions are given
+at commit, under the feed's lock (PostgreSQL: a transaction-scoped advisory lock; SQLite: the write lock
+every write transaction holds), so they grow in commit order: a transaction that took its first stamp
+early but commits late still gets a position after every change that committed before it, and a
+reader that has seen position p has seen every committed change before p. Bulk writers spill their
+changes without positions as they go (their memory stays flat) and get positions for them at commit.
+"""
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from api.auth import rendering_private_fields
+from api.database import serialize_writes
+from api.jsonio import dumps
+from api.models import Change
+from api.records.kinds import Kind
+from api.serialization import plan_for
+
+PENDING = "records.pending_changes"
+SPILLED = "records.spilled_changes"
+FEED_LOCK = "changes"
+changes_table = Change.__table__
+
+
+@dataclass
+class Noted:
+    """A change noted when its write was stamped; its row is made once the write is flushed."""
+
+    kind: Kind
+    record: object
+    action: str
+    was_public: bool
+    area_before: frozenset[str]
+
+
+def note(session: Session, noted: Noted) -> None:
+    session.info.setdefault(PENDING, []).append(noted)
+
+
+def _public_action(was_public: bool, is_public: bool) -> str | None:
+    """A reader without drafts sees a record appear when it is published and leave when it no longer is."""
+    return {(False, True): "created", (True, True): "updated", (True, False): "deleted"}.get((was_public, is_public))
+
+
+def row(noted: Noted) -> dict:
+    """The change's row (without its position); the record is read as stored after the flush."""
+    record, kind = noted.record, noted.kind
+    deleted = noted.action == "deleted"
+    public_action = _public_action(noted.was_public, not deleted and record.status == "published")
+    data = public_data = None
+    if not deleted:
+        with rendering_private_fields():
+            shown = plan_for(kind.schema).dump(record)
+        data = dumps(shown).decode()
+        private = kind.schema.PRIVATE_FIELDS
+        if public_action != "deleted" and private:
+            public_data = dumps({name: value for name, value in shown.items() if name not in private}).decode()
+    (key,) = record.__mapper__.primary_key_from_instance(record)
+    area = noted.area_before | kind.area(record)
+    return {
+        "resource": kind.name,
+        "record_id": str(key),
+        "action": noted.action,
+        "public_action": public_action,
+        "version": record.version,
+        "at": record.updated_at,
+        "municipalities": f" {' '.join(sorted(area))} ",
+        "data": data,
+        "public_data": public_data,
+    }
+
+
+def spill(session: Session) -> None:
+    """Write the noted changes without positions (a bulk writer's session is about to be emptied)."""
+    noted = session.info.pop(PENDING, [])
+    if noted:
+        session.flush()
+        session.execute(insert(changes_table), [row(item) for item in noted])
+        session.info[SPILLED] = True
+
+
+def record(session: Session) -> None:
+    """At commit: give this transaction's changes their positions, after every change committed before."""
+    noted = session.info.pop(PENDING, [])
+    spilled = session.info.pop(SPILLED, False)
+    if not (noted or spilled):
+        return
+    session.flush()
+    rows = [row(item) for item in noted]
+    serialize_writes(session, FEED_LOCK)
+    # Statements after the lock see every change committed before it (PostgreSQL's READ COMMITTED
+    # takes a snapshot per statement), so the last position is read in the same statement that uses it.
+    last = select(func.coalesce(func.max(Change.position), 0)).scalar_subquery()
+    if spilled:
+        numbered = select(Change.id, func.row_number().over(order_by=Change.id).label("number")).where(Change.position.is_(None)).subquery()
+        session.execute(
+            update(changes_table)
+            .where(changes_table.c.id == numbered.c.id)
+            .values(position=last + numbered.c.number)
+            .execution_options(synchronize_session=False)
+        )
+    if rows:
+        session.execute(insert(changes_table).values([{**item, "position": last + number} for number, item in enumerate(rows, 1)]))
+
+
+def forget(session: Session) -> None:
+    session.info.pop(PENDING, None)
+    session.info.pop(SPILLED, None)

@@ -1,0 +1,1 @@
+"""The change feed: every committed change of a directory record, in commit order."""
