@@ -98,6 +98,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from api.cli.changes import changes_command
     from api.cli.imports import import_group
     from api.cli.keys import keys_command
     from api.cli.search import search_command
@@ -108,4 +109,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(search_command)
     app.cli.add_command(import_group)
     app.cli.add_command(keys_command)
+    app.cli.add_command(changes_command)
     app.cli.add_command(webhooks_command)

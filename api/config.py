@@ -38,6 +38,8 @@ class Config:
     RATELIMIT_PARTNER = os.environ.get("RATELIMIT_PARTNER", "6000/minute")
     RATELIMIT_EDITOR = os.environ.get("RATELIMIT_EDITOR", "3000/minute")
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    # The change feed keeps changes this long (`flask changes prune`); older cursors answer 410.
+    CHANGES_RETENTION_DAYS = int(os.environ.get("CHANGES_RETENTION_DAYS", 90))
 
     # Webhook deliveries (api/webhooks): seconds between attempts, then the message is given up.
     WEBHOOKS_RETRY_SCHEDULE = os.environ.get("WEBHOOKS_RETRY_SCHEDULE", "5,300,1800,7200,18000,36000")

@@ -293,3 +293,64 @@ def test_a_transaction_that_commits_late_is_not_skipped(app, client, database_ur
     thread.join(30)
     late = read_feed(client, quick[-1]["cursor"])
     assert _summary(late) == [("company", "updated")] and late[0]["data"]["name"] == "Hidas Oy"
+
+
+def test_prune_keeps_the_retention_window_and_older_cursors_answer_410(app, client, runner, monkeypatch, karstula):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from api.extensions import db
+    from api.models import Change
+    from api.models.base import utcnow
+
+    ids = business_ids(3_300_000)
+    for n in range(4):
+        client.post("/api/v1/companies", json=payloads.company(next(ids), name=f"Yritys {n}"))
+    changes = read_feed(client)
+    with app.app_context():
+        old = [int(change["cursor"], 16) for change in changes[:3]]
+        db.session.execute(update(Change).where(Change.position.in_(old)).values(at=utcnow() - timedelta(days=31)))
+        db.session.commit()
+    monkeypatch.setitem(app.config, "CHANGES_RETENTION_DAYS", 30)
+    result = runner.invoke(args=["changes", "prune"])
+    assert result.exit_code == 0 and "Pruned 3 changes older than 30 days." in result.output
+    assert read_feed(client) == changes[3:]
+    assert read_feed(client, changes[2]["cursor"]) == changes[3:]  # the last pruned cursor reads on
+    gone = client.get(f"{FEED}?after={changes[1]['cursor']}")
+    assert gone.status_code == 410 and gone.mimetype == "application/problem+json"
+    assert "start again from a full listing" in gone.get_json()["detail"]
+
+    # With every change past the window, the newest stays: the next change's position follows it.
+    with app.app_context():
+        db.session.execute(update(Change).values(at=utcnow() - timedelta(days=31)))
+        db.session.commit()
+    assert "Pruned 1 changes" in runner.invoke(args=["changes", "prune"]).output
+    newest = changes[-1]["cursor"]
+    assert [change["cursor"] for change in read_feed(client)] == [newest]
+    client.post("/api/v1/companies", json=payloads.company(next(ids)))
+    after = read_feed(client, newest)
+    assert len(after) == 1 and after[0]["cursor"] > newest
+
+
+@pytest.mark.parametrize(
+    ("resource", "path", "body", "change"),
+    [
+        ("company", "companies", payloads.company(), {"name": "Toinen Oy"}),
+        ("event", "events", payloads.event(), {"location_name": "Kunnantalo"}),
+        ("spearhead", "spearheads", payloads.spearhead(), {"priority": 5}),
+        ("municipality", "municipalities", payloads.municipality("931", name={"fi": "Viitasaari"}), {"population": 6500}),
+    ],
+)
+def test_http_create_update_delete_of_each_resource_are_each_one_change(client, karstula, resource, path, body, change):
+    after = _last(client)
+    created = client.post(f"/api/v1/{path}", json=body)
+    url = created.headers["Location"]
+    updated = client.patch(url, json=change, headers={"If-Match": created.headers["ETag"]})
+    expected = [(resource, "created"), (resource, "updated")]
+    if resource != "municipality":  # municipalities are never deleted
+        assert client.delete(url, headers={"If-Match": updated.headers["ETag"]}).status_code == 204
+        expected.append((resource, "deleted"))
+    changes = read_feed(client, after)
+    assert _summary(changes) == expected
+    assert len({change["id"] for change in changes}) == 1 and [change["version"] for change in changes] == list(range(1, len(expected) + 1))

@@ -1,7 +1,10 @@
 """Changes of the feed become messages: what each subscriber's key may see, matching its events and municipalities."""
 
 import pytest
+from sqlalchemy import delete, func, select
 
+from api.extensions import db
+from api.models import Change
 from tests import payloads
 from tests.test_webhooks_rules import run_worker_until
 from tests.webhook_receiver import log, receiving, subscribe
@@ -116,3 +119,23 @@ def test_a_revoked_keys_subscriptions_stop_with_the_reason(app, client, runner, 
         run_worker_until(app, lambda: client.get(hook).get_json()["active"] is False)
     assert client.get(hook).get_json()["disabled_reason"] == "The subscribing API key was revoked."
     assert receiver.received == []
+
+
+def test_a_subscription_behind_the_feeds_retention_stops_and_resumes_from_now(app, client, partner, karstula):
+    with receiving() as receiver:
+        hook = subscribe(partner, receiver)
+        for business_id in ("0112038-9", "0737546-2"):
+            write(client, "post", "/api/v1/companies", payloads.company(business_id, municipality="226"))
+        with app.app_context():  # as `flask changes prune` would, before the subscription read them
+            newest = db.session.scalar(select(func.max(Change.position)))
+            db.session.execute(delete(Change).where(Change.position < newest))
+            db.session.commit()
+        run_worker_until(app, lambda: client.get(hook).get_json()["active"] is False)
+        assert "mirror the records again" in client.get(hook).get_json()["disabled_reason"]
+        assert receiver.received == []
+
+        etag = partner.get(hook).headers["ETag"]
+        assert partner.patch(hook, json={"active": True}, content_type=MERGE_PATCH, headers={"If-Match": etag}).status_code == 200
+        write(client, "post", "/api/v1/companies", payloads.company("0201256-6", municipality="226"))
+        received = messages(app, receiver, client, [hook], 1)
+    assert received["/hooks"][0]["data"]["data"]["business_id"] == "0201256-6"

@@ -3,8 +3,9 @@
 HTTP views, the imports, `flask seed` and other commands call it; it calls only downward (models,
 audit, search, auth's scope rules). A write is prepared (unique values, related records), then made
 inside a transaction of Writes, which stamps it (updated_at and version in commit order), checks a
-limited editor's scope and adds its audit entry. A flush of a directory record that did not come
-through here is refused (WriteOutsideThePath).
+limited editor's scope, adds its audit entry and notes its change, which the change feed records at
+commit (api.records.feed). A write that changes nothing writes nothing. A flush of a directory record
+that did not come through here is refused (WriteOutsideThePath).
 """
 
 from api.records.kinds import COMPANY, EVENT, KINDS, MUNICIPALITY, SPEARHEAD, Kind, kind_of

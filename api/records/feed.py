@@ -9,8 +9,9 @@ changes without positions as they go (their memory stays flat) and get positions
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from api.auth import rendering_private_fields
@@ -24,6 +25,8 @@ PENDING = "records.pending_changes"
 SPILLED = "records.spilled_changes"
 FEED_LOCK = "changes"
 changes_table = Change.__table__
+_LAST = select(func.coalesce(func.max(changes_table.c.position), 0)).scalar_subquery()
+_INSERT_NEXT = insert(changes_table).values(position=_LAST + 1)
 
 
 @dataclass
@@ -93,20 +96,35 @@ def record(session: Session) -> None:
     rows = [row(item) for item in noted]
     serialize_writes(session, FEED_LOCK)
     # Statements after the lock see every change committed before it (PostgreSQL's READ COMMITTED
-    # takes a snapshot per statement), so the last position is read in the same statement that uses it.
-    last = select(func.coalesce(func.max(Change.position), 0)).scalar_subquery()
+    # takes a snapshot per statement).
     if spilled:
         numbered = select(Change.id, func.row_number().over(order_by=Change.id).label("number")).where(Change.position.is_(None)).subquery()
         session.execute(
             update(changes_table)
             .where(changes_table.c.id == numbered.c.id)
-            .values(position=last + numbered.c.number)
+            .values(position=_LAST + numbered.c.number)
             .execution_options(synchronize_session=False)
         )
-    if rows:
-        session.execute(insert(changes_table).values([{**item, "position": last + number} for number, item in enumerate(rows, 1)]))
+    if len(rows) == 1:
+        session.execute(_INSERT_NEXT, rows[0])  # the common case: one round trip, a cached statement
+    elif rows:
+        last = session.scalar(select(_LAST))
+        session.execute(insert(changes_table), [{**item, "position": last + number} for number, item in enumerate(rows, 1)])
 
 
 def forget(session: Session) -> None:
     session.info.pop(PENDING, None)
     session.info.pop(SPILLED, None)
+
+
+def prune(session: Session, before: datetime) -> int:
+    """Delete the changes made before `before`, except the newest change, whose position the next ones follow.
+
+    By position, so that what stays is one run of consecutive positions: a cursor older than its start
+    is answered 410 (resync).
+    """
+    newest = session.scalar(select(func.max(Change.position)))
+    through = session.scalar(select(func.max(Change.position)).where(Change.at < before, Change.position < newest)) if newest else None
+    if through is None:
+        return 0
+    return session.execute(delete(changes_table).where(changes_table.c.position <= through)).rowcount

@@ -146,7 +146,7 @@ class Writes:
         auth.check_write_area(record, changes, created=created, deleted=deleted)
         action = "create" if created else "delete" if deleted else "update"
         audit.add_entry(record, action, changes, at)
-        feed.note(db.session, feed.Noted(kind, record, f"{action}d", was_public, area_before if not deleted else frozenset()))
+        feed.note(db.session, feed.Noted(kind, record, f"{action}d", was_public, area_before))
         db.session.info.setdefault(STAMPED, weakref.WeakSet()).add(record)
 
 

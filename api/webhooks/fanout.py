@@ -28,6 +28,18 @@ def head(session: Session) -> int:
     return session.scalar(select(func.coalesce(func.max(changes.c.position), 0)))
 
 
+def pruned_past(session: Session, position: int) -> bool:
+    """Whether changes after `position` have been pruned (CHANGES_RETENTION_DAYS) before it read them."""
+    oldest = session.scalar(select(func.min(changes.c.position)))
+    return oldest is not None and position < oldest - 1
+
+
+BEHIND_RETENTION = (
+    "The change feed pruned changes (CHANGES_RETENTION_DAYS) before they were sent: mirror the records again "
+    "from a full listing, then set active to true to receive changes from then on."
+)
+
+
 def disable_revoked(session: Session) -> None:
     """A revoked key's subscriptions stop, saying why (fan-out and delivery skip them already)."""
     subscription = subscriptions.c
@@ -76,6 +88,14 @@ def fan_out(session: Session) -> bool:
     rows = session.execute(behind).all()
     more = len(rows) == SUBSCRIPTIONS_PER_STEP
     for row in rows:
+        if pruned_past(session, row.position):
+            now = utcnow()
+            session.execute(
+                update(subscriptions)
+                .where(subscription.id == row.id)
+                .values(active=False, disabled_reason=BEHIND_RETENTION, disabled_at=now, updated_at=now, version=subscription.version + 1)
+            )
+            continue
         # Drafts and private fields follow the feed's own reading rule for the key's role.
         private = ROLE_RANK[row.role] >= ROLE_RANK["editor"]
         found = _changes_for(session, row, private, newest)

@@ -86,6 +86,9 @@ def _set_active(subscription: WebhookSubscription, active: bool) -> None:
     subscription.active = active
     if active:
         subscription.disabled_reason = subscription.disabled_at = subscription.failing_since = None
+        if fanout.pruned_past(db.session, subscription.position):
+            # Inactive for longer than the feed keeps changes: it resumes from now (its owner mirrors again).
+            subscription.position = fanout.head(db.session)
     else:
         subscription.disabled_at = utcnow()
         subscription.disabled_reason = f"Turned off by the key {auth.current().name!r}."
