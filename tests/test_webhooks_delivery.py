@@ -63,22 +63,26 @@ def test_every_message_arrives_signed_and_in_order_through_failures(partner, ano
     assert metric(anonymous, "directory_webhook_deliveries_total", outcome="retrying") == 3
 
 
-def test_a_410_disables_the_subscription_until_it_is_turned_on_again(partner, worker):
+def test_a_410_disables_the_subscription_until_it_is_turned_on_again(client, partner, worker):
+    assert client.post("/api/v1/municipalities", json=payloads.municipality()).status_code == 201
     with receiving() as receiver:
         receiver.plan = [410]
         hook = subscribe(partner, receiver)
-        ids = [ping(partner, hook) for _ in range(2)]
+        # Two changes in one transaction (an import), so both are queued before the first is answered.
+        rows = [payloads.company(business_id, municipality="226") for business_id in ("0112038-9", "0737546-2")]
+        assert client.post("/api/v1/companies/import", json=rows).status_code == 200
         disabled = wait_until(lambda: (body := partner.get(hook).get_json())["active"] is False and body)
         assert "410" in disabled["disabled_reason"] and disabled["disabled_at"]
-        oldest = log(partner, hook)[-1]
-        assert oldest["status"] == "pending" and oldest["last_status_code"] == 410
+        newest, oldest = log(partner, hook)
+        assert oldest["status"] == "pending" and oldest["last_status_code"] == 410 and newest["attempts"] == 0
         assert len(receiver.received) == 1
 
         etag = partner.get(hook).headers["ETag"]
         resumed = partner.patch(hook, json={"active": True}, content_type=MERGE_PATCH, headers={"If-Match": etag})
         assert resumed.status_code == 200 and resumed.get_json()["disabled_reason"] is None
         wait_until(lambda: settled(partner, hook))
-        assert receiver.delivered_ids() == ids
+        assert receiver.delivered_ids() == [oldest["id"], newest["id"]]
+        assert [item.id for item in receiver.received] == [oldest["id"], oldest["id"], newest["id"]]
 
 
 def test_a_message_that_fails_every_retry_is_failed_and_the_next_one_follows(partner, anonymous, worker):
