@@ -41,6 +41,7 @@ def register_extensions(app: Flask) -> None:
     from api.observability import register_observability
     from api.ratelimits import register_rate_limits
     from api.web_security import register_web_security
+    from api.webhooks.metrics import register_metrics as register_webhook_metrics
 
     app.request_class = ApiRequest
     app.json = OrjsonProvider(app)
@@ -58,6 +59,7 @@ def register_extensions(app: Flask) -> None:
             configure_postgresql(db.engine)
     api.init_app(app)
     register_observability(app)
+    register_webhook_metrics(app)
     register_guards(app)
     if dialect == "postgresql":
         # Before the rate limiter and authentication, whose key lookup is the request's first statement.
@@ -80,10 +82,13 @@ def register_blueprints(app: Flask) -> None:
     from api.resources.municipalities.routes import blp as municipalities
     from api.resources.search.routes import blp as search_suggestions
     from api.resources.spearheads.routes import blp as spearheads
+    from api.resources.webhooks import routes as webhooks
 
     app.register_blueprint(docs_assets.blp)
     for blueprint in (municipalities, companies, company_files, events, event_calendars, spearheads, industries, search_suggestions, changes, health.blp):
         api.register_blueprint(blueprint)
+    api.register_blueprint(webhooks.blp)
+    webhooks.document_messages(api.spec)
     health.document_metrics(api.spec)
 
 
@@ -99,9 +104,11 @@ def register_commands(app: Flask) -> None:
     from api.cli.keys import keys_command
     from api.cli.search import search_command
     from api.cli.seed import seed_command
+    from api.cli.webhooks import webhooks_command
 
     app.cli.add_command(seed_command)
     app.cli.add_command(search_command)
     app.cli.add_command(import_group)
     app.cli.add_command(keys_command)
     app.cli.add_command(changes_command)
+    app.cli.add_command(webhooks_command)

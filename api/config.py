@@ -17,6 +17,10 @@ def _env_list(name: str) -> list[str]:
 LOCAL_ORIGINS = [re.compile(r"^http://(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?\Z")]
 
 
+def _env_flag(name: str, default: bool) -> bool:
+    return os.environ.get(name, str(default)).strip().lower() in ("1", "true", "yes", "on")
+
+
 class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'directory.sqlite3'}"
@@ -47,6 +51,17 @@ class Config:
     # The change feed keeps changes this long (`flask changes prune`); older cursors answer 410.
     CHANGES_RETENTION_DAYS = int(os.environ.get("CHANGES_RETENTION_DAYS", 90))
 
+    # Webhook deliveries (api/webhooks): seconds between attempts, then the message is given up.
+    WEBHOOKS_RETRY_SCHEDULE = os.environ.get("WEBHOOKS_RETRY_SCHEDULE", "5,300,1800,7200,18000,36000")
+    WEBHOOKS_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOKS_TIMEOUT_SECONDS", 10))
+    # A subscription whose every attempt failed for this long is disabled, its reason shown to its owner.
+    WEBHOOKS_DISABLE_AFTER_DAYS = float(os.environ.get("WEBHOOKS_DISABLE_AFTER_DAYS", 5))
+    # How often an idle worker looks for new changes and due retries.
+    WEBHOOKS_POLL_SECONDS = float(os.environ.get("WEBHOOKS_POLL_SECONDS", 1))
+    # Lets receivers on loopback, private and other non-public addresses, and plain http, be subscribed:
+    # for development and tests only, as it lets any key make the server call into its own network.
+    WEBHOOKS_ALLOW_PRIVATE_URLS = _env_flag("WEBHOOKS_ALLOW_PRIVATE_URLS", True)
+
     API_TITLE = "Saarijärvi–Viitasaari business directory API"
     API_VERSION = "1.0.0"
     OPENAPI_VERSION = "3.1.0"
@@ -66,6 +81,8 @@ class Config:
 
 class TestConfig(Config):
     TESTING = True
+    # The tests' webhook receivers listen on loopback; tests of the production rule turn it off.
+    WEBHOOKS_ALLOW_PRIVATE_URLS = True
 
 
 class UnsafeConfiguration(RuntimeError):
@@ -76,6 +93,7 @@ class ProductionConfig(Config):
     """Chosen with APP_ENV=production; refuses to start on settings that only suit one laptop."""
 
     CORS_ORIGINS = _env_list("CORS_ORIGINS")
+    WEBHOOKS_ALLOW_PRIVATE_URLS = _env_flag("WEBHOOKS_ALLOW_PRIVATE_URLS", False)
 
     @staticmethod
     def unsafe_settings(environ) -> list[str]:

@@ -11,6 +11,9 @@ import uuid
 
 from flask import Flask, current_app, g, request
 from prometheus_client import CollectorRegistry
+from prometheus_client.exposition import choose_encoder
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
 from prometheus_flask_exporter import PrometheusMetrics
 from prometheus_flask_exporter.multiprocess import GunicornInternalPrometheusMetrics
 from pythonjsonlogger.json import JsonFormatter
@@ -96,6 +99,35 @@ def register_observability(app: Flask) -> None:
         "metrics_decorator": metrics_token_required,
     }
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        GunicornInternalPrometheusMetrics(app, **options)
+        app.extensions[METRICS] = _MultiprocessMetrics(app, **options)
     else:
-        PrometheusMetrics(app, registry=CollectorRegistry(auto_describe=True), **options)
+        app.extensions[METRICS] = PrometheusMetrics(app, registry=CollectorRegistry(auto_describe=True), **options)
+
+
+METRICS = "prometheus_metrics"
+
+
+class _MultiprocessMetrics(GunicornInternalPrometheusMetrics):
+    """The gunicorn workers' samples summed, with the app's collectors of shared state (see add_collector)."""
+
+    def __init__(self, app, **kwargs):
+        self.collectors: list[Collector] = []
+        super().__init__(app, **kwargs)
+
+    def generate_metrics(self, accept_header=None, names=None):
+        # The exporter reads PROMETHEUS_MULTIPROC_DIR into a fresh registry per scrape; ours adds the collectors.
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)
+        for collector in self.collectors:
+            registry.register(collector)
+        encode, content_type = choose_encoder(accept_header)
+        return encode(registry.restricted_registry(names) if names else registry).decode(), content_type
+
+
+def add_collector(app: Flask, collector: Collector) -> None:
+    """Report a collector at /metrics; it runs at each scrape, inside the request, so it may read the database."""
+    metrics = app.extensions[METRICS]
+    if isinstance(metrics, _MultiprocessMetrics):
+        metrics.collectors.append(collector)
+    else:
+        metrics.registry.register(collector)

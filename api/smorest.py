@@ -206,7 +206,11 @@ class Blueprint(BlueprintBase):
             return doc
         responses = {401: "UNAUTHORIZED", 429: "TOO_MANY_REQUESTS"}
         role = doc_info.get("role")
-        if role:
+        if role == "partner":
+            # Every key has at least the partner role: a key is needed, and no key is refused for its role.
+            doc["security"] = [{SECURITY_SCHEME: []}]
+            doc["description"] = "Needs an API key (any role)."
+        elif role:
             responses[403] = "FORBIDDEN"
             doc["security"] = [{SECURITY_SCHEME: []}]
             roles = "an admin key" if role == "admin" else f"an {role} or admin key"

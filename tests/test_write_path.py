@@ -22,6 +22,8 @@ SESSION_WRITES = {"add", "add_all", "delete", "merge"}
 SESSION_WRITERS = {
     "audit.py": "the audit entry that the write path hands it",
     "keys.py": "API keys, which are not directory records",
+    "resources/webhooks/routes.py": "webhook subscriptions and pings, which are not directory records",
+    "webhooks/fanout.py": "webhook messages made from the feed's changes",
 }
 
 

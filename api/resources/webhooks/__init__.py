@@ -1,0 +1,1 @@
+"""Webhook subscriptions: /api/v1/webhooks, their delivery log and test messages."""

@@ -1,0 +1,1 @@
+"""Webhooks: subscriptions are told of every change they may see, signed (Standard Webhooks), retried, in order."""

@@ -1,0 +1,44 @@
+"""Message types and the `events` patterns a subscription chooses them with."""
+
+from api.auth import Principal
+
+# The change feed's resources and actions: each change is a message of type "<resource>.<action>".
+RESOURCES = ("company", "event", "spearhead", "municipality", "site", "action")
+ACTIONS = ("created", "updated", "deleted")
+# Holds personal data: only editors and admins may ask for it, by name (`*` does not include it).
+INQUIRY_CREATED = "inquiry.created"
+PING = "ping"
+PATTERN_HELP = (
+    "An event is `<resource>.<action>`, `<resource>.*`, `*.<action>` or `*`, with resource one of "
+    f"{', '.join(RESOURCES)} and action one of {', '.join(ACTIONS)}; editors and admins may add {INQUIRY_CREATED}."
+)
+MAX_PATTERNS = 50
+
+
+def matches(pattern: str, message_type: str) -> bool:
+    if pattern == "*":
+        return message_type != INQUIRY_CREATED
+    resource, _, action = pattern.partition(".")
+    message_resource, _, message_action = message_type.partition(".")
+    return resource in ("*", message_resource) and action in ("*", message_action)
+
+
+def wanted(patterns: list[str], message_type: str) -> bool:
+    return any(matches(pattern, message_type) for pattern in patterns)
+
+
+def check_patterns(patterns: list[str], principal: Principal) -> str | None:
+    """What is wrong with a subscription's `events`, or None."""
+    if not patterns:
+        return "Choose at least one event, such as `*` for every change."
+    for pattern in patterns:
+        if pattern in (INQUIRY_CREATED, "inquiry.*"):
+            if not principal.has_role("editor"):
+                return f"{INQUIRY_CREATED} is for editor and admin keys only."
+            continue
+        resource, dot, action = pattern.partition(".")
+        if pattern == "*":
+            continue
+        if not dot or resource not in ("*", *RESOURCES) or action not in ("*", *ACTIONS):
+            return f"Unknown event {pattern!r}. {PATTERN_HELP}"
+    return None
