@@ -149,7 +149,7 @@ def _check_cursor(session: Session, after: int) -> None:
         raise CursorGone(after)
 
 
-def _seen(change: Change, drafts: bool) -> dict:
+def seen(change: Change, drafts: bool) -> dict:
     """A change as a reader sees it, with draft rights and private fields (editors, admins) or without; data as stored."""
     action = change.action if drafts else change.public_action
     data = None if action == "deleted" else (change.data if drafts else change.public_data or change.data)
@@ -179,4 +179,4 @@ def read(
     if municipalities:
         query = query.where(or_(*(Change.municipalities.contains(f" {code} ") for code in municipalities)))
     changes = session.scalars(query).all()
-    return [_seen(change, drafts) for change in changes[:limit]], len(changes) > limit
+    return [seen(change, drafts) for change in changes[:limit]], len(changes) > limit

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from api.auth import ROLE_RANK
 from api.models import ApiKey, Change, WebhookSubscription
 from api.models.base import utcnow
-from api.resources.changes.routes import _item as as_seen
+from api.records.feed import seen as as_seen
 from api.webhooks import events, queue
 
 SUBSCRIPTIONS_PER_STEP = 20

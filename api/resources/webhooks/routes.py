@@ -100,6 +100,7 @@ class WebhooksViews(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, WebhookSchema(many=True), headers=PAGINATION_HEADERS)
     @blp.conditional_read
+    @blp.doc(operationId="listWebhooks")
     def get(self, args):
         """List your webhook subscriptions (an admin's list holds every key's)"""
         query = _visible().order_by(WebhookSubscription.created_at.desc(), WebhookSubscription.id)
@@ -109,6 +110,7 @@ class WebhooksViews(MethodView):
     @blp.arguments(WebhookSchema)
     @blp.response(201, WebhookCreatedSchema)
     @blp.errors(409)
+    @blp.doc(operationId="createWebhook")
     def post(self, data):
         """Subscribe: the answer holds the signing secret, shown only this once"""
         _check(data)
@@ -134,6 +136,7 @@ class WebhooksByIdViews(MethodView):
     @blp.response(200, WebhookSchema)
     @blp.conditional_read
     @blp.errors(404)
+    @blp.doc(operationId="getWebhook")
     def get(self, webhook_id):
         """Get a webhook subscription"""
         subscription = _get(webhook_id)
@@ -145,6 +148,7 @@ class WebhooksByIdViews(MethodView):
     @blp.response(200, WebhookSchema)
     @blp.conditional_write
     @blp.errors(404)
+    @blp.doc(operationId="updateWebhook")
     def patch(self, data, webhook_id):
         """Change a webhook subscription (JSON merge patch); `active: true` resumes a disabled one"""
         subscription = _get(webhook_id)
@@ -162,6 +166,7 @@ class WebhooksByIdViews(MethodView):
     @blp.response(204)
     @blp.conditional_write
     @blp.errors(404)
+    @blp.doc(operationId="deleteWebhook")
     def delete(self, webhook_id):
         """Unsubscribe: the subscription and its delivery log are removed"""
         subscription = _get(webhook_id)
@@ -178,6 +183,7 @@ class WebhookPingViews(MethodView):
     @blp.requires("partner")
     @blp.response(202, PingQueuedSchema)
     @blp.errors(404, 409)
+    @blp.doc(operationId="pingWebhook")
     def post(self, webhook_id):
         """Queue a `ping` message, delivered after the messages already waiting"""
         subscription = _get(webhook_id)
@@ -196,6 +202,7 @@ class WebhookDeliveriesViews(MethodView):
     @blp.response(200, DeliverySchema(many=True), headers=PAGINATION_HEADERS)
     @blp.conditional_read
     @blp.errors(404)
+    @blp.doc(operationId="listWebhookDeliveries")
     def get(self, args, webhook_id):
         """List the messages to a subscription and how their delivery went, newest first"""
         subscription = _get(webhook_id)
