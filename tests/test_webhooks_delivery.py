@@ -160,3 +160,30 @@ def test_a_committed_write_reaches_the_receiver_through_the_worker(client, partn
     assert delivered.verified and delivered.message["type"] == "company.created"
     assert delivered.message["data"]["data"] == partner.get(f"/api/v1/companies/{company['id']}").get_json()
     assert [message["status"] for message in log(partner, hook)] == ["delivered"]
+
+
+def test_a_partner_mirrors_the_companies_through_webhooks_alone(client, partner, worker):
+    """What a partner's receiver does from the docs: apply each message by id; after churn its mirror is a full listing."""
+    assert client.post("/api/v1/municipalities", json=payloads.municipality()).status_code == 201
+    with receiving() as receiver:
+        subscribe(partner, receiver, events=["company.*"])
+        made = [client.post("/api/v1/companies", json=payloads.company(business_id, municipality="226"))
+                for business_id in ("1234500-6", "1234501-4", "1234502-2", "1234503-0")]
+        renamed, unpublished, deleted = made[:3]
+        for answer, change in ((renamed, {"name": "Uusi Nimi Oy"}), (unpublished, {"status": "draft"})):
+            assert client.patch(answer.headers["Location"], json=change, headers={"If-Match": answer.headers["ETag"]}).status_code == 200
+        assert client.delete(deleted.headers["Location"], headers={"If-Match": deleted.headers["ETag"]}).status_code == 204
+        never_published = payloads.company("1234504-9", municipality="226", status="draft")
+        assert client.post("/api/v1/companies", json=never_published).status_code == 201
+        # Four created, one renamed, one unpublished and one deleted (both `deleted` to a partner); the draft never.
+        wait_until(lambda: len(receiver.delivered()) >= 7, timeout=120)
+        mirror: dict = {}
+        for item in receiver.delivered():
+            assert item.verified
+            change = item.message["data"]
+            if change["action"] == "deleted":
+                mirror.pop(change["id"], None)
+            else:
+                mirror[change["id"]] = change["data"]
+    listing = {company["id"]: company for company in partner.get("/api/v1/companies?page_size=100").get_json()}
+    assert mirror == listing and len(listing) == 2
