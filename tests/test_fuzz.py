@@ -26,6 +26,21 @@ def _describe(failure: BaseException) -> str:
     return "\n".join(parts)[:3000]
 
 
+def _fuzz(client, operation, examples: int, sent: set[str]) -> None:
+    @given(case=operation.as_strategy())
+    @settings(max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None)
+    def run(case):
+        sent.update(case.query or {})
+        if case.method in {"PUT", "PATCH", "DELETE"}:
+            # Writes carry the record's real ETag, so they reach validation and the write itself.
+            current = client.get(case.formatted_path)
+            if current.status_code == 200:
+                case.headers = {**(case.headers or {}), "If-Match": current.headers["ETag"]}
+        case.call_and_validate(headers=dict(client.environ_base.get("HTTP_AUTHORIZATION") and {"Authorization": client.environ_base["HTTP_AUTHORIZATION"]} or {}), excluded_checks=EXCLUDED)
+
+    run()
+
+
 def test_every_operation_conforms_to_the_document(app, client, seeded):
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
     failures = {}
@@ -34,22 +49,18 @@ def test_every_operation_conforms_to_the_document(app, client, seeded):
     for result in schema.get_all_operations():
         operation = result.ok()
         declared[operation.label] = {parameter.name for parameter in operation.query}
-
-        @given(case=operation.as_strategy())
-        @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None)
-        def run(case):
-            sent.setdefault(operation.label, set()).update(case.query or {})
-            if case.method in {"PUT", "PATCH", "DELETE"}:
-                # Writes carry the record's real ETag, so they reach validation and the write itself.
-                current = client.get(case.formatted_path)
-                if current.status_code == 200:
-                    case.headers = {**(case.headers or {}), "If-Match": current.headers["ETag"]}
-            case.call_and_validate(headers=dict(client.environ_base.get("HTTP_AUTHORIZATION") and {"Authorization": client.environ_base["HTTP_AUTHORIZATION"]} or {}), excluded_checks=EXCLUDED)
-
-        try:
-            run()
-        except (Exception, BaseExceptionGroup) as failure:  # collect every operation's failure, then report them together
-            failures[operation.label] = _describe(failure)
+        examples = EXAMPLES
+        # An operation with many optional parameters may leave one out of a few examples: it gets more,
+        # within a bound, until each parameter has been sent.
+        while True:
+            try:
+                _fuzz(client, operation, examples, sent.setdefault(operation.label, set()))
+            except (Exception, BaseExceptionGroup) as failure:  # collect every operation's failure, then report them together
+                failures[operation.label] = _describe(failure)
+                break
+            if declared[operation.label] <= sent[operation.label] or examples >= 8 * EXAMPLES:
+                break
+            examples *= 2
     # Every query parameter of the document (each list filter among them) was sent by at least one case.
     never_sent = set().union(*declared.values()) - set().union(*sent.values())
     assert not never_sent, f"never fuzzed: {sorted(never_sent)}; raise the examples per operation"
