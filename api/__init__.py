@@ -78,10 +78,11 @@ def register_blueprints(app: Flask) -> None:
     from api.resources.events.routes import blp as events
     from api.resources.industries.routes import blp as industries
     from api.resources.municipalities.routes import blp as municipalities
+    from api.resources.sites.routes import blp as sites
     from api.resources.spearheads.routes import blp as spearheads
 
     app.register_blueprint(docs_assets.blp)
-    for blueprint in (municipalities, companies, company_files, events, event_calendars, spearheads, industries, changes, health.blp):
+    for blueprint in (municipalities, companies, company_files, events, event_calendars, sites, spearheads, industries, changes, health.blp):
         api.register_blueprint(blueprint)
     api.spec.path(rule=Rule("/metrics"), operations=health.METRICS_PATH)
 

@@ -6,7 +6,8 @@ from sqlalchemy import delete, select
 
 from api import search
 from api.extensions import db
-from api.models import Company, Event, SearchDocument, Spearhead
+from api.models import SearchDocument
+from api.search import documents
 
 BATCH = 1000
 
@@ -19,10 +20,10 @@ def search_command() -> None:
 @search_command.command("reindex")
 @with_appcontext
 def reindex_command() -> None:
-    """Rewrite the search documents of every company, event and spearhead (one transaction)."""
+    """Rewrite the search documents of every searchable record (one transaction)."""
     db.session.execute(delete(SearchDocument))
     counts = {}
-    for model in (Company, Event, Spearhead):
+    for model in documents.KINDS:
         counts[model.__tablename__] = 0
         batch = []
         for record in db.session.scalars(select(model).execution_options(yield_per=BATCH)):

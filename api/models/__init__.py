@@ -7,6 +7,7 @@ from api.models.company import Company
 from api.models.event import Event
 from api.models.municipality import Municipality
 from api.models.search_document import SearchDocument
+from api.models.site import Site
 from api.models.spearhead import Spearhead
 
-__all__ = ["ApiKey", "AuditEntry", "Change", "Company", "Event", "Municipality", "SearchDocument", "Spearhead"]
+__all__ = ["ApiKey", "AuditEntry", "Change", "Company", "Event", "Municipality", "SearchDocument", "Site", "Spearhead"]

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from api.domain.industry import industry
-from api.models import Company, Event, Spearhead
+from api.models import Company, Event, Site, Spearhead
 from api.models.base import LocalizedText
 
 
@@ -44,4 +44,12 @@ def spearhead(record: Spearhead) -> Texts:
     return Texts(title=_languages(record.title), keywords=_languages(record.summary), body=_languages(record.description))
 
 
-KINDS = {Company: ("company", company), Event: ("event", event), Spearhead: ("spearhead", spearhead)}
+def site(record: Site) -> Texts:
+    return Texts(
+        title=_languages(record.title),
+        keywords=[record.street_address or "", record.post_office or ""],
+        body=_languages(record.description),
+    )
+
+
+KINDS = {Company: ("company", company), Event: ("event", event), Spearhead: ("spearhead", spearhead), Site: ("site", site)}
