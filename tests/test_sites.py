@@ -320,6 +320,8 @@ def test_spearhead_sublist(anonymous, offers):
     assert ids(anonymous.get("/api/v1/spearheads/investment-logistics/sites")) == {offers["pihtipudas_hall"]}
     assert ids(anonymous.get("/api/v1/spearheads/investment-logistics/sites?kind=plot")) == set()
     assert anonymous.get("/api/v1/spearheads/no-such/sites").status_code == 404
+    # The path names the spearhead; a second one in the query is refused, not silently overridden.
+    assert anonymous.get("/api/v1/spearheads/investment-logistics/sites?spearhead=other").status_code == 422
 
 
 def test_deleting_a_spearhead_takes_it_off_its_sites(client, offers):

@@ -161,6 +161,13 @@ class SiteQueryArgsSchema(SiteFilterArgsSchema):
     sort = Sort(("title", "municipality", "floor_area_m2", "plot_area_m2", "price", "available_from", "created_at", "updated_at", "distance_km"))
 
 
+class SpearheadSitesArgsSchema(SiteQueryArgsSchema):
+    """The site list's arguments under /spearheads/{id-or-slug}/sites; the spearhead is the path's."""
+
+    class Meta(SiteQueryArgsSchema.Meta):
+        exclude = ("spearhead",)
+
+
 class SiteFacetsArgsSchema(SiteFilterArgsSchema):
     """The list's filters without paging and sorting."""
 

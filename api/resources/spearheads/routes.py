@@ -18,7 +18,7 @@ from api.resources.events import routes as events
 from api.resources.events.schemas import EventQueryArgsSchema, EventSchema
 from api.resources.history import AuditEntrySchema, read_history
 from api.resources.sites import routes as sites
-from api.resources.sites.schemas import SiteQueryArgsSchema, SiteSchema
+from api.resources.sites.schemas import SiteSchema, SpearheadSitesArgsSchema
 from api.resources.spearheads.schemas import SpearheadQueryArgsSchema, SpearheadSchema
 from api.smorest import Blueprint
 
@@ -159,7 +159,7 @@ class SpearheadEventsViews(MethodView):
 
 @blp.route("/<id_or_slug>/sites")
 class SpearheadSitesViews(MethodView):
-    @blp.arguments(SiteQueryArgsSchema, location="query")
+    @blp.arguments(SpearheadSitesArgsSchema, location="query")
     @blp.response(200, SiteSchema(many=True), headers=PAGINATION_HEADERS)
     @blp.alt_response(200, **sites.GEOJSON_RESPONSE)
     @blp.conditional_read
