@@ -249,15 +249,13 @@ def test_concurrent_writers_never_make_a_reader_skip_a_change(database_url, clie
 
         polling = threading.Thread(target=poll)
         polling.start()
-        started = time.monotonic()
         with ThreadPoolExecutor(WRITERS) as pool:
             list(pool.map(write, range(WRITERS)))
         done.set()
         polling.join(timeout=60)
-        elapsed = time.monotonic() - started
+        assert not polling.is_alive()  # the reader caught up with the last commit
         listing = _lists(lambda path: call("GET", base + path, None, reader)[2])
     assert {key: data for key, (_version, data) in mirror.items()} == listing
-    assert elapsed < 30
 
 
 def test_a_transaction_that_commits_late_is_not_skipped(app, client, database_url, karstula):

@@ -6,12 +6,14 @@ every write transaction holds), so they grow in commit order: a transaction that
 early but commits late still gets a position after every change that committed before it, and a
 reader that has seen position p has seen every committed change before p. Bulk writers spill their
 changes without positions as they go (their memory stays flat) and get positions for them at commit.
+read() answers the feed to a reader (the HTTP feed, and whatever pushes changes) from these rows.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select, update
+import orjson
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from api.auth import rendering_private_fields
@@ -21,6 +23,7 @@ from api.models import Change
 from api.records.kinds import Kind
 from api.serialization import plan_for
 
+CURSOR_DIGITS = 16
 PENDING = "records.pending_changes"
 SPILLED = "records.spilled_changes"
 FEED_LOCK = "changes"
@@ -128,3 +131,52 @@ def prune(session: Session, before: datetime) -> int:
     if through is None:
         return 0
     return session.execute(delete(changes_table).where(changes_table.c.position <= through)).rowcount
+
+
+class CursorGone(LookupError):
+    """A cursor older than the oldest change kept, or one this feed never gave: the reader must resync."""
+
+
+def cursor(position: int) -> str:
+    """Opaque to clients; fixed-width hexadecimal, so cursors sort as strings in feed order."""
+    return f"{position:0{CURSOR_DIGITS}x}"
+
+
+def _check_cursor(session: Session, after: int) -> None:
+    """Positions kept are consecutive (prune keeps the newest), so `after` must lie within them or just before."""
+    oldest, newest = session.execute(select(func.min(Change.position), func.max(Change.position))).one()
+    if newest is None or after > newest or after < oldest - 1:
+        raise CursorGone(after)
+
+
+def _seen(change: Change, drafts: bool) -> dict:
+    """A change as a reader sees it, with draft rights and private fields (editors, admins) or without; data as stored."""
+    action = change.action if drafts else change.public_action
+    data = None if action == "deleted" else (change.data if drafts else change.public_data or change.data)
+    return {
+        "cursor": cursor(change.position),
+        "resource": change.resource,
+        "id": change.record_id,
+        "action": action,
+        "version": change.version,
+        "at": change.at,
+        "data": orjson.Fragment(data) if data is not None else None,
+    }
+
+
+def read(
+    session: Session, after: int | None, limit: int, *, drafts: bool, resources: list[str] = (), municipalities: list[str] = ()
+) -> tuple[list[dict], bool]:
+    """Up to `limit` changes after position `after` (None: from the oldest kept) as this reader sees them,
+    oldest first, and whether more are waiting. Raises CursorGone."""
+    if after is not None:
+        _check_cursor(session, after)
+    query = select(Change).where(Change.position > (after or 0)).order_by(Change.position).limit(limit + 1)
+    if not drafts:
+        query = query.where(Change.public_action.is_not(None))
+    if resources:
+        query = query.where(Change.resource.in_(resources))
+    if municipalities:
+        query = query.where(or_(*(Change.municipalities.contains(f" {code} ") for code in municipalities)))
+    changes = session.scalars(query).all()
+    return [_seen(change, drafts) for change in changes[:limit]], len(changes) > limit

@@ -4,17 +4,12 @@ import marshmallow as ma
 
 from api.fields import MunicipalityCode
 from api.records import KINDS
+from api.records.feed import CURSOR_DIGITS
 from api.smorest import Schema
 
-CURSOR_DIGITS = 16
 MAX_LIMIT = 1000
 RESOURCES = sorted(kind.name for kind in KINDS.values())
 ACTIONS = ("created", "updated", "deleted")
-
-
-def cursor(position: int) -> str:
-    """Opaque to clients; fixed-width hexadecimal, so cursors sort as strings in feed order."""
-    return f"{position:0{CURSOR_DIGITS}x}"
 
 
 class Cursor(ma.fields.String):
