@@ -377,3 +377,18 @@ def test_openapi_documents_every_site_operation_and_filter(client):
     site = spec["components"]["schemas"]["Site"]["properties"]
     assert site["kind"]["enum"] == ["premises", "plot"]
     assert {"connections", "uses", "price", "image_urls", "distance_km"} <= set(site)
+
+
+def test_a_search_index_rebuild_keeps_finding_sites(runner, anonymous, offers):
+    before = ids(anonymous.get(f"{SITES}?q=sahat"))
+    result = runner.invoke(args=["search", "reindex"])
+    assert result.exit_code == 0 and "5 sites" in result.output
+    assert ids(anonymous.get(f"{SITES}?q=sahat")) == before == {offers["viitasaari_plot"]}
+
+
+def test_sync_by_updated_since_sees_each_write_once(client, anonymous, region):
+    first = add(client)
+    since = first["updated_at"]
+    second = add(client, municipality="931", latitude=63.07, longitude=25.86)
+    assert ids(anonymous.get(f"{SITES}?updated_since={since.replace('+', '%2B')}")) == {first["id"], second["id"]}
+    assert ids(anonymous.get(f"{SITES}?updated_since={second['updated_at'].replace('+', '%2B')}")) == {second["id"]}
