@@ -49,8 +49,8 @@ def require_role(role: str) -> Principal:
     return principal
 
 
-# The field that places a record in an editor's area; editors write only these two kinds of record.
-AREA_FIELDS = {"companies": "municipality", "events": "municipalities"}
+# The field that places a record in an editor's area; editors write only these kinds of record.
+AREA_FIELDS = {"companies": "municipality", "events": "municipalities", "sites": "municipality"}
 
 
 def _codes(value) -> set:

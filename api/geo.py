@@ -26,6 +26,15 @@ class Box:
     max_lat: float
 
 
+# Finland's extent with a margin of a few kilometres (Åland in the west, Utsjoki in the north).
+FINLAND = Box(min_lon=19.0, min_lat=59.4, max_lon=31.7, max_lat=70.2)
+
+
+def contains(box: Box, lat: float, lon: float) -> bool:
+    within_lon = box.min_lon <= lon <= box.max_lon if box.min_lon <= box.max_lon else lon >= box.min_lon or lon <= box.max_lon
+    return box.min_lat <= lat <= box.max_lat and within_lon
+
+
 def haversine_km(lat1: float | None, lon1: float | None, lat2: float | None, lon2: float | None) -> float | None:
     """The haversine distance; every step matches distance_sql() so both databases agree to the last bit."""
     if None in (lat1, lon1, lat2, lon2):

@@ -88,3 +88,29 @@ HOSTILE_IMPORTS = {
     "invalid UTF-8": b'[{"business_id": "9863462-5", "name": "\xc3\x28"}]',
     "trailing garbage": b'[{"business_id": "9863462-5"}] {}',
 }
+
+
+def site(**changes) -> dict:
+    return {
+        "kind": "plot",
+        "title": {"fi": "Teollisuustontti Kiertotie 4", "en": "Industrial plot, Kiertotie 4"},
+        "description": {"fi": "Tasainen tontti valtatien varressa."},
+        "municipality": "226",
+        "street_address": "Kiertotie 4",
+        "postal_code": "43500",
+        "post_office": "KARSTULA",
+        "latitude": 62.881,
+        "longitude": 24.79,
+        "plot_area_m2": 12000,
+        "uses": ["industry", "warehouse"],
+        "zoning": "industrial",
+        "availability": "available",
+        "offer": "sale",
+        "price": {"amount": 4, "unit": "per_m2"},
+        "available_from": "2027-01-01",
+        "connections": ["electricity", "water", "road"],
+        "owner": {"name": "Karstulan kunta"},
+        "contact": {"name": "Elinkeinoasiamies", "phone": "014 459 1111", "email": "yritys@karstula.example"},
+        "image_urls": ["https://www.karstula.example/tontti.jpg"],
+        **changes,
+    }

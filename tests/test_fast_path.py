@@ -6,10 +6,11 @@ from sqlalchemy import select
 
 from api.cli.synthetic import add_synthetic
 from api.extensions import db
-from api.models import Company, Event, Municipality, Spearhead
+from api.models import Company, Event, Municipality, Site, Spearhead
 from api.resources.companies.schemas import CompanySchema
 from api.resources.events.schemas import EventSchema
 from api.resources.municipalities.schemas import MunicipalitySchema
+from api.resources.sites.schemas import SiteSchema
 from api.resources.spearheads.schemas import SpearheadSchema
 from api.serialization import plan_for
 from tests import payloads
@@ -17,7 +18,7 @@ from tests import payloads
 
 @pytest.mark.parametrize(
     ("model", "schema"),
-    [(Company, CompanySchema), (Event, EventSchema), (Municipality, MunicipalitySchema), (Spearhead, SpearheadSchema)],
+    [(Company, CompanySchema), (Event, EventSchema), (Municipality, MunicipalitySchema), (Site, SiteSchema), (Spearhead, SpearheadSchema)],
 )
 def test_plan_matches_schema_dump(app, client, seeded, model, schema):
     with app.app_context():

@@ -79,7 +79,15 @@ COMPANY_FILTERS = {
     "international", "business_id", "bbox", "near", "radius_km",
 }
 EVENT_FILTERS = {"start", "end", "upcoming", "registration_open", "municipality", "spearhead", "q", "is_online"}
+SITE_FILTERS = {
+    "q", "municipality", "kind", "use", "availability", "offer", "zoning", "spearhead", "connection",
+    "min_area_m2", "max_area_m2", "max_price", "price_unit", "status", "bbox", "near", "radius_km",
+}
 LISTED_PARAMETERS = {
+    ("/api/v1/sites", "get"): PAGING | SYNC | SITE_FILTERS,
+    ("/api/v1/sites/facets", "get"): SITE_FILTERS,
+    ("/api/v1/spearheads/{id_or_slug}/sites", "get"): PAGING | SYNC | SITE_FILTERS - {"spearhead"},
+    ("/api/v1/sites/{site_id}/history", "get"): PAGING,
     ("/api/v1/companies", "get"): PAGING | SYNC | COMPANY_FILTERS,
     ("/api/v1/companies/facets", "get"): COMPANY_FILTERS,
     ("/api/v1/companies.csv", "get"): COMPANY_FILTERS | {"sort", "updated_since"},

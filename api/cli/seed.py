@@ -14,11 +14,12 @@ from werkzeug.exceptions import HTTPException
 from api import records
 from api.cli.synthetic import add_synthetic
 from api.extensions import db
-from api.models import Company, Event, Municipality, Spearhead
-from api.records import COMPANY, EVENT, MUNICIPALITY, SPEARHEAD, Kind, Writes
+from api.models import Company, Municipality, Spearhead
+from api.records import COMPANY, EVENT, MUNICIPALITY, SITE, SPEARHEAD, Kind, Writes
 from api.resources.companies.schemas import CompanySchema
 from api.resources.events.schemas import EventSchema
 from api.resources.municipalities.schemas import MunicipalitySchema
+from api.resources.sites.schemas import SiteSchema
 from api.resources.spearheads.schemas import SpearheadSchema
 
 SEED_ROOT = Path(__file__).resolve().parent.parent / "seed"
@@ -57,7 +58,7 @@ def _add(writes: Writes, kind: Kind, data: dict, what: str) -> None:
 
 def seed_region(region_dir: Path) -> dict[str, int]:
     """Add the records of a region that are missing (in one transaction); records already present are left as they are."""
-    added = {"municipalities": 0, "spearheads": 0, "companies": 0, "events": 0}
+    added = {"municipalities": 0, "spearheads": 0, "companies": 0, "events": 0, "sites": 0}
     with records.transaction() as writes:
         for record in _read(region_dir, "municipalities"):
             if db.session.get(Municipality, record["code"]) is None:
@@ -75,14 +76,16 @@ def seed_region(region_dir: Path) -> dict[str, int]:
                 _add(writes, COMPANY, _load(CompanySchema(), record, f"company {record['business_id']}"), record["business_id"])
                 added["companies"] += 1
 
-        for record in _read(region_dir, "events"):
-            event_id = record["id"]
-            if db.session.get(Event, event_id) is None:
-                fields = {key: value for key, value in record.items() if key != "id"}
-                fields["spearheads"] = _spearhead_ids(fields.get("spearheads", []))
-                data = _load(EventSchema(), fields, f"event {event_id}")
-                _add(writes, EVENT, {**data, "id": event_id}, f"event {event_id}")
-                added["events"] += 1
+        # Events and sites have no natural key: the seed gives each its id.
+        for name, kind, schema in (("events", EVENT, EventSchema()), ("sites", SITE, SiteSchema())):
+            for record in _read(region_dir, name):
+                record_id = record["id"]
+                if db.session.get(kind.model, record_id) is None:
+                    fields = {key: value for key, value in record.items() if key != "id"}
+                    fields["spearheads"] = _spearhead_ids(fields.get("spearheads", []))
+                    data = _load(schema, fields, f"{kind.name} {record_id}")
+                    _add(writes, kind, {**data, "id": record_id}, f"{kind.name} {record_id}")
+                    added[name] += 1
     return added
 
 

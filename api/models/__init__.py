@@ -7,10 +7,11 @@ from api.models.company import Company
 from api.models.event import Event
 from api.models.municipality import Municipality
 from api.models.search_document import SearchDocument, SearchTerm, SearchVocabulary
+from api.models.site import Site
 from api.models.spearhead import Spearhead
 from api.models.webhook import WebhookDeliveryCount, WebhookMessage, WebhookSubscription
 
 __all__ = [
-    "ApiKey", "AuditEntry", "Change", "Company", "Event", "Municipality", "SearchDocument", "SearchTerm", "SearchVocabulary", "Spearhead",
-    "WebhookDeliveryCount", "WebhookMessage", "WebhookSubscription",
+    "ApiKey", "AuditEntry", "Change", "Company", "Event", "Municipality", "SearchDocument", "SearchTerm", "SearchVocabulary", "Site",
+    "Spearhead", "WebhookDeliveryCount", "WebhookMessage", "WebhookSubscription",
 ]

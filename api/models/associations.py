@@ -1,4 +1,4 @@
-"""Many-to-many link tables between companies, events, spearheads and municipalities."""
+"""Many-to-many link tables between companies, events, sites, spearheads and municipalities."""
 
 from sqlalchemy import Column, ForeignKey, Table
 
@@ -30,4 +30,11 @@ spearhead_municipalities = Table(
     Base.metadata,
     Column("spearhead_id", ForeignKey("spearheads.id", ondelete="CASCADE"), primary_key=True),
     Column("municipality_code", ForeignKey("municipalities.code"), primary_key=True, index=True),
+)
+
+site_spearheads = Table(
+    "site_spearheads",
+    Base.metadata,
+    Column("site_id", ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True),
+    Column("spearhead_id", ForeignKey("spearheads.id", ondelete="CASCADE"), primary_key=True, index=True),
 )

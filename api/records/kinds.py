@@ -8,11 +8,12 @@ from sqlalchemy import select
 
 from api.domain.industry import CODE_SET
 from api.extensions import db
-from api.models import Company, Event, Municipality, Spearhead
+from api.models import Company, Event, Municipality, Site, Spearhead
 from api.records.rules import conflict, invalid, resolve
 from api.resources.companies.schemas import CompanySchema
 from api.resources.events.schemas import EventSchema
 from api.resources.municipalities.schemas import MunicipalitySchema
+from api.resources.sites.schemas import SiteSchema
 from api.resources.spearheads.schemas import SpearheadSchema
 
 Resolve = Callable[..., list]
@@ -66,6 +67,15 @@ def _event_references(data: dict, resolve: Resolve = resolve) -> dict:
     return data
 
 
+def _site_references(data: dict, resolve: Resolve = resolve) -> dict:
+    resolve(Municipality, Municipality.code, [data["municipality"]], "municipality")
+    data["spearheads"] = resolve(Spearhead, Spearhead.id, data["spearheads"], "spearheads")
+    company_id = (data["owner"] or {}).get("company")
+    if company_id:
+        resolve(Company, Company.id, [company_id], "owner.company")
+    return data
+
+
 def _spearhead_references(data: dict, resolve: Resolve = resolve) -> dict:
     data["municipalities"] = resolve(Municipality, Municipality.code, data["municipalities"], "municipalities")
     return data
@@ -94,11 +104,13 @@ EVENT = Kind("event", Event, EventSchema, area=lambda event: _codes(event.munici
 SPEARHEAD = Kind(
     "spearhead", Spearhead, SpearheadSchema,
     area=lambda spearhead: _codes(spearhead.municipalities),
-    references=_spearhead_references, unique=_spearhead_unique, cascade=((Company, "spearheads"), (Event, "spearheads")),
+    references=_spearhead_references, unique=_spearhead_unique,
+    cascade=((Company, "spearheads"), (Event, "spearheads"), (Site, "spearheads")),
 )
+SITE = Kind("site", Site, SiteSchema, area=lambda site: {site.municipality}, references=_site_references)
 MUNICIPALITY = Kind("municipality", Municipality, MunicipalitySchema, area=lambda municipality: {municipality.code}, unique=_municipality_unique)
 
-KINDS = {kind.model: kind for kind in (COMPANY, EVENT, SPEARHEAD, MUNICIPALITY)}
+KINDS = {kind.model: kind for kind in (COMPANY, EVENT, SPEARHEAD, SITE, MUNICIPALITY)}
 
 
 def kind_of(record) -> Kind:

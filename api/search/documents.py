@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from api.domain.industry import industry
-from api.models import Company, Event, Spearhead
+from api.models import Company, Event, Site, Spearhead
 from api.models.base import LocalizedText
 
 
@@ -52,5 +52,14 @@ def spearhead(record: Spearhead) -> Texts:
     )
 
 
+def site(record: Site) -> Texts:
+    return Texts(
+        label=record.title.fi or "",
+        title=_languages(record.title),
+        keywords=[record.street_address or "", record.post_office or ""],
+        body=_languages(record.description),
+    )
+
+
 # A new searchable resource needs only its entry here: documents, typo corrections and type-ahead follow.
-KINDS = {Company: ("company", company), Event: ("event", event), Spearhead: ("spearhead", spearhead)}
+KINDS = {Company: ("company", company), Event: ("event", event), Spearhead: ("spearhead", spearhead), Site: ("site", site)}

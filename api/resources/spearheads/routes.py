@@ -7,16 +7,18 @@ from sqlalchemy.orm import selectinload
 
 from api import search
 from api.extensions import db
-from api.models import Event, Spearhead
+from api.models import Event, Site, Spearhead
 from api.models.associations import spearhead_municipalities
 from api.pagination import PAGINATION_HEADERS, PageArgsSchema, SortKey
 from api.records import SPEARHEAD, create, delete, update
-from api.resources import records, writes
+from api.resources import maps, records, writes
 from api.resources.companies import routes as companies
 from api.resources.companies.schemas import CompanySchema
 from api.resources.events import routes as events
 from api.resources.events.schemas import EventSchema
 from api.resources.history import AuditEntrySchema, read_history
+from api.resources.sites import routes as sites
+from api.resources.sites.schemas import SiteSchema, SpearheadSitesArgsSchema
 from api.resources.spearheads import identity
 from api.resources.spearheads.schemas import (
     SpearheadCompaniesArgsSchema,
@@ -167,6 +169,20 @@ class SpearheadEventsViews(MethodView):
         return records.read_page(
             Event, args, EventSchema, lambda: events.filtered({**args, "spearhead": [spearhead.id]}), uses_clock=events.uses_clock(args)
         )
+
+
+@blp.route("/<id_or_slug>/sites")
+class SpearheadSitesViews(MethodView):
+    @blp.arguments(SpearheadSitesArgsSchema, location="query")
+    @blp.response(200, SiteSchema(many=True), headers=PAGINATION_HEADERS)
+    @blp.alt_response(200, **sites.GEOJSON_RESPONSE)
+    @blp.conditional_read
+    @blp.errors(404, 406)
+    @blp.doc(operationId="listSpearheadSites")
+    def get(self, args, id_or_slug):
+        """List the sites of a spearhead (the site list's filters apply)"""
+        spearhead = get_spearhead(id_or_slug)
+        return maps.list_answer(Site, SiteSchema, args, lambda: sites.filtered({**args, "spearhead": [spearhead.id]}))
 
 
 @blp.route("/<id_or_slug>/history")

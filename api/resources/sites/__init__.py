@@ -1,0 +1,1 @@
+"""Sites: business premises and plots on offer."""
