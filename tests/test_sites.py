@@ -294,7 +294,10 @@ def test_content_filters_never_select_a_tombstone(client, offers):
     site = client.get(f"{SITES}/{offers['viitasaari_plot']}")
     client.delete(site.request.path, headers={"If-Match": site.headers["ETag"]})
     assert offers["viitasaari_plot"] in ids(client.get(f"{SITES}?include_deleted=true"))
-    assert ids(client.get(f"{SITES}?include_deleted=true&q=sahat")) == set()
+    # Tombstones come by updated_since alone: the same whatever the words, so a deleted site's text
+    # cannot be probed (no live site matches either word).
+    assert ids(client.get(f"{SITES}?include_deleted=true&q=sahat")) == ids(client.get(f"{SITES}?include_deleted=true&q=kirahvi"))
+    assert ids(client.get(f"{SITES}?q=sahat")) == set()
 
 
 def test_facets_count_each_ignoring_its_own_filter(anonymous, offers):

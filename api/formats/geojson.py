@@ -15,8 +15,11 @@ POINT = {
 }
 
 
-def feature_collection_schema(properties_ref: str) -> dict:
-    """The OpenAPI schema of a FeatureCollection whose properties are the given component."""
+COMPANY_EXAMPLE = {"id": "8b0f8a6e-2a53-4a8e-9d7e-3f1c0c6f9a11", "business_id": "0112038-9", "name": "Karstulan Puutuote Oy"}
+
+
+def feature_collection_schema(properties_ref: str, example: dict = COMPANY_EXAMPLE) -> dict:
+    """The OpenAPI schema of a FeatureCollection whose properties are the given component (`example`: one record's)."""
     return {
         "type": "object",
         "required": ["type", "features"],
@@ -39,16 +42,7 @@ def feature_collection_schema(properties_ref: str) -> dict:
         "example": {
             "type": "FeatureCollection",
             "features": [
-                {
-                    "type": "Feature",
-                    "id": "8b0f8a6e-2a53-4a8e-9d7e-3f1c0c6f9a11",
-                    "geometry": {"type": "Point", "coordinates": [24.8, 62.878]},
-                    "properties": {
-                        "id": "8b0f8a6e-2a53-4a8e-9d7e-3f1c0c6f9a11",
-                        "business_id": "0112038-9",
-                        "name": "Karstulan Puutuote Oy",
-                    },
-                }
+                {"type": "Feature", "id": example["id"], "geometry": {"type": "Point", "coordinates": [24.8, 62.878]}, "properties": example}
             ],
         },
     }

@@ -40,10 +40,10 @@ def list_answer(model, schema, args: dict, query):
     return vary_on_accept(records.read_page(model, args, schema, query))
 
 
-def geojson_response(component: str, what: str) -> dict:
-    """The same page as GeoJSON, documented beside the JSON answer of status 200."""
+def geojson_response(component: str, what: str, example: dict) -> dict:
+    """The same page as GeoJSON, documented beside the JSON answer of status 200 (`example`: one record's fields)."""
     return {
-        "schema": geojson.feature_collection_schema(f"#/components/schemas/{component}"),
+        "schema": geojson.feature_collection_schema(f"#/components/schemas/{component}", example),
         "content_type": geojson.MEDIA_TYPE,
         "description": "The page as a JSON array, or with `Accept: application/geo+json` as an RFC 7946 "
         f"FeatureCollection (coordinates [lon, lat], Feature id = {what} id, the {what}'s fields in properties; "

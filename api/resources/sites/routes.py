@@ -28,7 +28,10 @@ SORT_COLUMNS = {
     "created_at": Site.created_at,
     "updated_at": Site.updated_at,
 }
-GEOJSON_RESPONSE = maps.geojson_response("Site", "site")
+GEOJSON_RESPONSE = maps.geojson_response("Site", "site", {
+    "id": "3d2f7c1e-5b4a-4c8e-9f10-2a6b7c8d9e01", "kind": "plot", "title": {"fi": "Teollisuustontti Kiertotie 4"},
+    "municipality": "226", "offer": "sale",
+})
 # The arguments that select by time alone; any other is a content filter.
 LIST_ARGUMENTS = {"page", "page_size", "sort", "updated_since", "include_deleted"}
 
