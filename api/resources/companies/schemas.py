@@ -3,9 +3,7 @@
 from datetime import date
 
 import marshmallow as ma
-from flask import g
 
-from api import geo
 from api.domain.industry import industry, sections
 from api.domain.size_class import SIZE_CLASSES
 from api.fields import (
@@ -31,13 +29,11 @@ from api.fields import (
 from api.formats.csv import TAG_SEPARATORS
 from api.models.base import STATUSES
 from api.pagination import ListArgsSchema, Sort
-from api.resources.schemas import RecordSchema
+from api.resources.schemas import DEFAULT_RADIUS_KM, MAX_RADIUS_KM, LocatedSchema
 from api.smorest import Schema
 
 TAG_LENGTH = 60
 MAX_TAGS = 200
-DEFAULT_RADIUS_KM = 50
-MAX_RADIUS_KM = 1000
 
 
 class Tag(Text):
@@ -55,7 +51,7 @@ class Tag(Text):
         return tag
 
 
-class CompanySchema(RecordSchema):
+class CompanySchema(LocatedSchema):
     id = ma.fields.String(dump_only=True, metadata={"example": "8b0f8a6e-2a53-4a8e-9d7e-3f1c0c6f9a11"})
     business_id = BusinessId(required=True)
     name = Name(required=True, metadata={"example": "Karstulan Puutuote Oy"})
@@ -78,8 +74,6 @@ class CompanySchema(RecordSchema):
     street_address = Text(max_length=200, load_default=None, allow_none=True)
     postal_code = PostalCode(load_default=None, allow_none=True)
     post_office = Text(max_length=200, load_default=None, allow_none=True)
-    latitude = ma.fields.Float(load_default=None, allow_none=True, validate=ma.validate.Range(min=-90, max=90))
-    longitude = ma.fields.Float(load_default=None, allow_none=True, validate=ma.validate.Range(min=-180, max=180))
     website = Url(load_default=None, allow_none=True)
     email = Email(load_default=None, allow_none=True)
     phone = Phone(load_default=None, allow_none=True)
@@ -105,37 +99,12 @@ class CompanySchema(RecordSchema):
             "example": None,
         },
     )
-    distance_km = ma.fields.Method(
-        "_distance_km",
-        dump_only=True,
-        metadata={
-            "type": "number",
-            "description": "Great-circle kilometres (to the metre) from the `near` point; only in answers to a `near` query.",
-            "example": 12.345,
-        },
-    )
-
-    def _distance_km(self, company):
-        origin = g.get("distance_origin")
-        distance = origin and geo.haversine_km(company.latitude, company.longitude, origin.lat, origin.lon)
-        return None if distance is None else round(distance, 3)
-
-    @ma.post_dump
-    def distance_only_near(self, data, **kwargs):
-        if "distance_origin" not in g:
-            data.pop("distance_km", None)
-        return data
-
     def _industry_label(self, company):
         return industry(company.industry_code).label if company.industry_code else None
 
     def _industry_section(self, company):
         return industry(company.industry_code).section if company.industry_code else None
 
-    @ma.validates_schema
-    def coordinates_come_in_pairs(self, data, **kwargs):
-        if (data.get("latitude") is None) != (data.get("longitude") is None):
-            raise ma.ValidationError("Give both latitude and longitude, or neither.", "longitude")
 
 
 class CompanyQueryArgsSchema(ListArgsSchema):
