@@ -52,12 +52,13 @@ def gone(model) -> ColumnElement[bool]:
 TOMBSTONE_SORT_FIELDS = frozenset({"updated_at"})
 
 
-def list_query(model, args: dict, sort_columns: dict[str, InstrumentedAttribute], default_sort: list[SortKey]) -> Select:
+def list_query(model, args: dict, sort_columns: dict[str, InstrumentedAttribute | tuple], default_sort: list[SortKey]) -> Select:
     """The base query of a list: the live records this reader may see, `updated_since`, sort.
 
     Callers add the content filters, which thus select live records only; read_page then adds the
     tombstones that `include_deleted` asks for (see with_tombstones). A sync (`updated_since` or
-    `include_deleted`) is sorted by `updated_at` unless `sort` says otherwise.
+    `include_deleted`) is sorted by `updated_at` unless `sort` says otherwise. A sort field is a column
+    or a tuple of columns ordered in turn (a search's relevance: its rank, then the name for ties).
     """
     query = live(model)
     if "updated_since" in args:
@@ -66,10 +67,11 @@ def list_query(model, args: dict, sort_columns: dict[str, InstrumentedAttribute]
     keys = args.get("sort") or ([SortKey("updated_at", False)] if syncing else default_sort)
     order = []
     for key in keys:
-        column = sort_columns[key.field]
-        if args.get("include_deleted") and key.field not in TOMBSTONE_SORT_FIELDS:
-            column = case((shown(model), column))
-        order.append(column.desc() if key.descending else column)
+        columns = sort_columns[key.field]
+        for column in columns if isinstance(columns, tuple) else (columns,):
+            if args.get("include_deleted") and key.field not in TOMBSTONE_SORT_FIELDS:
+                column = case((shown(model), column))
+            order.append(column.desc() if key.descending else column)
     # The primary key breaks ties, so paging is stable while records change.
     return query.order_by(*order, *model.__mapper__.primary_key)
 

@@ -12,7 +12,8 @@ import json
 from itertools import chain
 
 from flask import g
-from sqlalchemy import column, delete, event, false, func, insert, literal, literal_column, select, table
+from sqlalchemy import cast, column, delete, event, false, func, insert, literal, literal_column, select, table
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session, lazyload
 
 from api.auth import sees_drafts
@@ -31,6 +32,9 @@ _fts = table(FTS_TABLE, column("rowid"))
 _vector = literal_column("search_documents.vector")
 # The terms are analysed already: the 'simple' configuration only splits them on spaces.
 SIMPLE = literal_column("'simple'::regconfig")
+# A document's place lexeme on PostgreSQL, `@226`: analysed words hold only a-z and 0-9, so no query
+# word can match it (migration 0012_search adds it to the tsvector).
+PLACE_PREFIX = "@"
 
 
 def _terms(texts: list[str]) -> str:
@@ -56,6 +60,7 @@ def _rows(records: list) -> list[dict]:
                 "published": getattr(record, "status", "published") == "published",
                 "label": texts.label,
                 "label_key": analysis.label_key(texts.label),
+                "municipality": texts.municipality,
             }
         )
     return rows
@@ -136,11 +141,18 @@ def _tsquery(alternatives: list[tuple[str, ...]]) -> str:
     return " & ".join("(" + " | ".join(terms) + ")" for terms in alternatives)
 
 
-def matches(kind: str, text: str, dialect: str):
-    """A subquery of (record_id, rank) for the records of a kind matching every word; lower rank is better.
+def _place_query(municipalities: list[str]) -> str:
+    """A tsquery text of place lexemes, quoted so that they stay verbatim: `'@226' | '@931'`."""
+    return " | ".join(f"'{PLACE_PREFIX}{code}'" for code in municipalities)
+
+
+def matches(kind: str, text: str, dialect: str, municipalities: list[str] | None = None):
+    """A subquery of (record_id, rank, label_key) for the records of a kind matching every word; lower rank is better.
 
     Words that no record visible to the reader holds are corrected first (see vocabulary.correct); the
-    corrections are kept for the answer's X-Search-Corrections header (see answer_headers).
+    corrections are kept for the answer's X-Search-Corrections header (see answer_headers). On
+    PostgreSQL `municipalities` (three-digit codes, validated) also narrow the match inside the index;
+    the caller still filters by its own municipality column, which decides on either database.
     """
     query_words = analysis.query_words(text)
     alternatives, corrections = vocabulary.correct(db.session.connection(), kind, query_words, sees_drafts())
@@ -148,13 +160,16 @@ def matches(kind: str, text: str, dialect: str):
         g.search_corrections = {**g.get("search_corrections", {}), **corrections}
     d = documents_table.c
     if not alternatives:
-        return select(d.record_id, literal(0.0).label("rank")).where(false()).subquery("search")
+        return select(d.record_id, literal(0.0).label("rank"), d.label_key).where(false()).subquery("search")
     if dialect == "postgresql":
         query = func.to_tsquery(SIMPLE, _tsquery(alternatives))
         rank = -func.ts_rank(POSTGRES_WEIGHTS, _vector, query)
+        # The municipalities narrow inside the GIN index (ANDed to the words), not after ranking every
+        # match; the rank is that of the words alone, so the order is the same as without them.
+        matched = query.op("&&")(cast(_place_query(municipalities), TSQUERY)) if municipalities else query
         return (
-            select(d.record_id, rank.label("rank"))
-            .where(d.kind == kind, _vector.op("@@")(query))
+            select(d.record_id, rank.label("rank"), d.label_key)
+            .where(d.kind == kind, _vector.op("@@")(matched))
             .subquery("search")
         )
     fts = literal_column(FTS_TABLE)
@@ -162,12 +177,18 @@ def matches(kind: str, text: str, dialect: str):
     # count) cannot flatten it into a loop over companies, and `kind || ''` keeps SQLite from starting
     # at the (kind, record_id) index and probing the full-text index once per document.
     return (
-        select(d.record_id, func.bm25(fts, *SQLITE_WEIGHTS).label("rank"))
+        select(d.record_id, func.bm25(fts, *SQLITE_WEIGHTS).label("rank"), d.label_key)
         .select_from(_fts.join(documents_table, d.id == _fts.c.rowid))
         .where(fts.op("MATCH")(_fts_query(alternatives)), d.kind.concat("") == kind)
         .cte("search")
         .prefix_with("MATERIALIZED")
     )
+
+
+def relevance(found) -> tuple:
+    """How a list sorts the matches of `found` by relevance: by rank, then by folded name, so equal ranks
+    come in the same order on both databases (not in the order of random ids)."""
+    return found.c.rank, found.c.label_key
 
 
 def answer_headers() -> dict[str, str]:

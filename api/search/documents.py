@@ -13,6 +13,9 @@ class Texts:
     title: list[str]
     keywords: list[str]
     body: list[str]
+    # The code of the one municipality the record is in, if it has that column: a search with a
+    # municipality filter narrows by it inside PostgreSQL's full-text index.
+    municipality: str | None = None
 
 
 def _languages(text: LocalizedText | None) -> list[str]:
@@ -31,6 +34,7 @@ def company(record: Company) -> Texts:
         title=[record.name],
         keywords=[*record.tags, *_label(record.industry_code), record.post_office or ""],
         body=_languages(record.description),
+        municipality=record.municipality,
     )
 
 
@@ -58,6 +62,7 @@ def site(record: Site) -> Texts:
         title=_languages(record.title),
         keywords=[record.street_address or "", record.post_office or ""],
         body=_languages(record.description),
+        municipality=record.municipality,
     )
 
 

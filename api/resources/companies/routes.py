@@ -85,9 +85,9 @@ def filtered(args: dict):
     if near:
         distance = geo.distance_sql(Company.latitude, Company.longitude, near[0], dialect)
         sort_columns["distance_km"] = distance
-    found = search.matches("company", args["q"], dialect) if "q" in args else None
+    found = search.matches("company", args["q"], dialect, args.get("municipality")) if "q" in args else None
     if found is not None:
-        sort_columns["relevance"] = found.c.rank
+        sort_columns["relevance"] = search.relevance(found)
     default_sort = [SortKey("relevance" if found is not None else "name", False)]
     query = records.list_query(Company, args, sort_columns, default_sort)
     if found is not None:

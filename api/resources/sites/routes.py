@@ -81,9 +81,9 @@ def filtered(args: dict):
     sort_columns = dict(SORT_COLUMNS)
     if (distance := maps.distance_column(Site, args)) is not None:
         sort_columns["distance_km"] = distance
-    found = search.matches("site", args["q"], db.engine.dialect.name) if "q" in args else None
+    found = search.matches("site", args["q"], db.engine.dialect.name, args.get("municipality")) if "q" in args else None
     if found is not None:
-        sort_columns["relevance"] = found.c.rank
+        sort_columns["relevance"] = search.relevance(found)
     default_sort = [SortKey("relevance" if found is not None else "updated_at", found is None)]
     query = records.list_query(Site, args, sort_columns, default_sort)
     if set(args) - LIST_ARGUMENTS:

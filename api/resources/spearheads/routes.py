@@ -55,7 +55,7 @@ def filtered(args: dict):
     sort_columns, default_sort, found = SORT_COLUMNS, [SortKey("priority", False)], None
     if "q" in args:
         found = search.matches("spearhead", args["q"], db.engine.dialect.name)
-        sort_columns, default_sort = {**SORT_COLUMNS, "relevance": found.c.rank}, [SortKey("relevance", False)]
+        sort_columns, default_sort = {**SORT_COLUMNS, "relevance": search.relevance(found)}, [SortKey("relevance", False)]
     query = records.list_query(Spearhead, args, sort_columns, default_sort)
     query = query.options(selectinload(Spearhead.municipalities))
     if found is not None:
