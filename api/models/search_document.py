@@ -31,7 +31,8 @@ class SearchDocument(Base):
     published: Mapped[bool] = mapped_column(Boolean, default=True)
     label: Mapped[str] = mapped_column(String(200), default="")
     label_key: Mapped[str] = mapped_column(FoldedKey, default="")
-    # The record's municipality code (companies and sites): PostgreSQL's tsvector holds it as `@226`.
+    # The record's municipality code (companies and sites), by which a search narrows itself; PostgreSQL's
+    # tsvector holds it as the lexeme `@226` (migration 0012_search).
     municipality: Mapped[str | None] = mapped_column(String(3))
 
 

@@ -150,9 +150,11 @@ def matches(kind: str, text: str, dialect: str, municipalities: list[str] | None
     """A subquery of (record_id, rank, label_key) for the records of a kind matching every word; lower rank is better.
 
     Words that no record visible to the reader holds are corrected first (see vocabulary.correct); the
-    corrections are kept for the answer's X-Search-Corrections header (see answer_headers). On
-    PostgreSQL `municipalities` (three-digit codes, validated) also narrow the match inside the index;
-    the caller still filters by its own municipality column, which decides on either database.
+    corrections are kept for the answer's X-Search-Corrections header (see answer_headers).
+    `municipalities` (three-digit codes, validated) keep only the records in one of them, so the caller
+    need not filter its own municipality column too: on PostgreSQL inside the GIN index, ANDed to the
+    words, which a second filter on the record's column would only hide from the planner (it would
+    take the two for independent and misjudge the join).
     """
     query_words = analysis.query_words(text)
     alternatives, corrections = vocabulary.correct(db.session.connection(), kind, query_words, sees_drafts())
@@ -164,8 +166,8 @@ def matches(kind: str, text: str, dialect: str, municipalities: list[str] | None
     if dialect == "postgresql":
         query = func.to_tsquery(SIMPLE, _tsquery(alternatives))
         rank = -func.ts_rank(POSTGRES_WEIGHTS, _vector, query)
-        # The municipalities narrow inside the GIN index (ANDed to the words), not after ranking every
-        # match; the rank is that of the words alone, so the order is the same as without them.
+        # The municipalities narrow inside the index, not after ranking every match in the region; the
+        # rank is that of the words alone, so the order is as without them.
         matched = query.op("&&")(cast(_place_query(municipalities), TSQUERY)) if municipalities else query
         return (
             select(d.record_id, rank.label("rank"), d.label_key)
@@ -176,13 +178,14 @@ def matches(kind: str, text: str, dialect: str, municipalities: list[str] | None
     # The match runs once and drives the join: materialised, so that an outer query (such as a page's
     # count) cannot flatten it into a loop over companies, and `kind || ''` keeps SQLite from starting
     # at the (kind, record_id) index and probing the full-text index once per document.
-    return (
+    query = (
         select(d.record_id, func.bm25(fts, *SQLITE_WEIGHTS).label("rank"), d.label_key)
         .select_from(_fts.join(documents_table, d.id == _fts.c.rowid))
         .where(fts.op("MATCH")(_fts_query(alternatives)), d.kind.concat("") == kind)
-        .cte("search")
-        .prefix_with("MATERIALIZED")
     )
+    if municipalities:
+        query = query.where(d.municipality.in_(municipalities))
+    return query.cte("search").prefix_with("MATERIALIZED")
 
 
 def relevance(found) -> tuple:

@@ -1,8 +1,9 @@
 """Type-ahead: municipalities, names of records and indexed words that start with what the reader has typed."""
 
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import func, literal, null, select, union_all
+from sqlalchemy import Integer, bindparam, func, literal, null, select, union_all
 
 from api.extensions import db
 from api.models import Municipality, SearchDocument, SearchTerm
@@ -21,8 +22,8 @@ class Suggestion:
     id: str | None
 
 
-def _in_range(column, key: str):
-    return column.between(key, key + AFTER_EVERY_KEY)
+def _in_range(column):
+    return column.between(bindparam("key"), bindparam("after_key"))
 
 
 def _folded(column):
@@ -33,32 +34,40 @@ def _folded(column):
     return func.lower(column)
 
 
-def _municipalities(key: str, drafts: bool):
+def _municipalities(drafts: bool):
     m = Municipality.__table__.c
+    # A folded key holds only a-z, 0-9 and spaces: nothing that LIKE would read as a wildcard.
     query = select(
         literal(0).label("source"), m.name_fi.label("text"), literal("municipality").label("kind"), m.code.label("id")
-    ).where(m.deleted_at.is_(None), _folded(m.name_fi).startswith(key, autoescape=True))
+    ).where(m.deleted_at.is_(None), _folded(m.name_fi).startswith(bindparam("key")))
     return query if drafts else query.where(m.status == "published")
 
 
-def _names(key: str, limit: int, drafts: bool):
+def _names(drafts: bool):
     d = SearchDocument.__table__.c
     query = select(literal(2).label("source"), d.label.label("text"), d.kind, d.record_id.label("id"))
-    query = query.where(_in_range(d.label_key, key)).order_by(d.label_key, d.id).limit(limit)
+    query = query.where(_in_range(d.label_key)).order_by(d.label_key, d.id).limit(bindparam("names", type_=Integer))
     return query if drafts else query.where(d.published)
 
 
-def _words(key: str, limit: int, drafts: bool):
+def _words(drafts: bool):
     t = SearchTerm.__table__.c
     frequency = func.sum(t.total if drafts else t.published)
     return (
         select(literal(1).label("source"), t.term.label("text"), literal("term").label("kind"), null().label("id"))
-        .where(_in_range(t.term, key))
+        .where(_in_range(t.term))
         .group_by(t.term)
         .having(frequency > 0)
         .order_by(frequency.desc(), t.term)
-        .limit(limit * TERMS_FETCHED_PER_SUGGESTION)
+        .limit(bindparam("words", type_=Integer))
     )
+
+
+@cache
+def _statement(drafts: bool, words: bool):
+    """Built once per audience and shape, so a keystroke costs no statement building (values are bound)."""
+    parts = [_municipalities(drafts), _names(drafts)] + ([_words(drafts)] if words else [])
+    return union_all(*(part.subquery().select() for part in parts))
 
 
 def suggest(prefix: str, limit: int, drafts: bool) -> list[Suggestion]:
@@ -67,11 +76,10 @@ def suggest(prefix: str, limit: int, drafts: bool) -> list[Suggestion]:
     One statement (a round trip per keystroke), each part an index range scan with a limit.
     """
     key = analysis.label_key(prefix)
-    parts = [_municipalities(key, drafts), _names(key, limit, drafts)]
     # A word is one word: after a space only names can continue what was typed.
-    if " " not in key:
-        parts.append(_words(key, limit, drafts))
-    rows = db.session.execute(union_all(*(part.subquery().select() for part in parts))).all()
+    statement = _statement(drafts, " " not in key)
+    values = {"key": key, "after_key": key + AFTER_EVERY_KEY, "names": limit, "words": limit * TERMS_FETCHED_PER_SUGGESTION}
+    rows = db.session.execute(statement, values).all()
     found = {source: [] for source in range(3)}
     for row in rows:
         found[row.source].append(row)
