@@ -21,6 +21,8 @@ TITLES = {
     "patch": "PATCH with If-Match",
     "probe": "Reference: the app's /healthz",
 }
+# bench/search_speed.py writes its figures under this heading, at the end of the page; a run keeps them.
+KEPT_SECTION = "\n## Search at scale"
 PATCH_COUNTS = re.compile(r"PATCH scenario: gets (\d+), patches (\d+), failed_gets (\d+), failed_patches (\d+)")
 
 
@@ -40,7 +42,7 @@ def write(runs: list, context: dict, output: Path) -> None:
         "# Benchmarks",
         "",
         f"Written by `{context['command'].strip()}` on {context['started']:%Y-%m-%d}; every figure on this page "
-        "comes from that one run. The floor is `bench/floor_app.py`, a minimal Flask app under the same gunicorn "
+        "above *Search at scale* comes from that one run. The floor is `bench/floor_app.py`, a minimal Flask app under the same gunicorn "
         "settings that replays the app's own answers (same status, headers and bytes, checked before measuring), "
         "so *app/floor* is the share of the bare HTTP stack's throughput that the app keeps.",
         "",
@@ -59,7 +61,9 @@ def write(runs: list, context: dict, output: Path) -> None:
         "",
         *reproduce(),
     ]
-    output.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    previous = output.read_text(encoding="utf-8") if output.exists() else ""
+    kept = previous[previous.index(KEPT_SECTION) :] if KEPT_SECTION in previous else ""
+    output.write_text("\n".join(lines) + "\n" + kept, encoding="utf-8")
 
 
 def setup(context: dict) -> list[str]:
