@@ -1,0 +1,120 @@
+"""Keeping the data true: last_verified_at and verify, the review list, likely duplicates and their dismissal."""
+
+import csv
+import io
+
+import pytest
+
+from api.domain.business_id import business_ids
+from tests import payloads
+
+COMPANIES = "/api/v1/companies"
+REVIEW = f"{COMPANIES}/review"
+DUPLICATES = f"{COMPANIES}/duplicates"
+DISMISSED = f"{DUPLICATES}/dismissed"
+FEED = "/api/v1/changes"
+PATCH = "application/merge-patch+json"
+ids = business_ids(3_100_000)
+
+
+@pytest.fixture
+def region(client):
+    for code, name in (("226", "Karstula"), ("729", "Saarijärvi"), ("601", "Pihtipudas")):
+        assert client.post("/api/v1/municipalities", json=payloads.municipality(code, name={"fi": name})).status_code == 201
+
+
+def add(client, **changes) -> dict:
+    """A company with nothing in common with any other unless `changes` says so."""
+    business_id = next(ids)
+    serial = business_id[:7]
+    values = {
+        "name": f"Yritys {serial} Oy", "municipality": "226", "latitude": None, "longitude": None,
+        "website": f"https://www.yritys{serial}.example", "email": f"info@yritys{serial}.example",
+        "phone": f"+35840{serial}", **changes,
+    }
+    answer = client.post(COMPANIES, json=payloads.company(business_id, **values))
+    assert answer.status_code == 201, answer.get_json()
+    return answer.get_json()
+
+
+def patch(client, company: dict, **changes) -> dict:
+    url = f"{COMPANIES}/{company['id']}"
+    answer = client.patch(url, json=changes, content_type=PATCH, headers={"If-Match": client.get(url).headers["ETag"]})
+    assert answer.status_code == 200, answer.get_json()
+    return answer.get_json()
+
+
+def reasons(client, company: dict, query: str = "") -> list[str] | None:
+    """The company's reasons on the review list; None when it is not on it."""
+    answer = client.get(f"{REVIEW}?page_size=100{query}")
+    assert answer.status_code == 200, answer.get_json()
+    return next((item["reasons"] for item in answer.get_json() if item["id"] == company["id"]), None)
+
+
+def pairs(client, query: str = "") -> dict[frozenset, dict]:
+    answer = client.get(f"{DUPLICATES}?page_size=100{query}")
+    assert answer.status_code == 200, answer.get_json()
+    return {frozenset(pair["companies"]): pair for pair in answer.get_json()}
+
+
+def pair_of(first: dict, second: dict) -> frozenset:
+    return frozenset((first["id"], second["id"]))
+
+
+# --- last_verified_at and verify ---------------------------------------------------------------
+
+
+def test_editor_writes_and_verify_set_last_verified_at_and_no_op_writes_stay_no_ops(client, editor, anonymous, region, runner):
+    company = add(editor)
+    assert company["last_verified_at"] == company["updated_at"]
+    url = f"{COMPANIES}/{company['id']}"
+
+    # A write that changes nothing changes neither the mark nor the version.
+    etag = editor.get(url).headers["ETag"]
+    same = editor.patch(url, json={"name": company["name"]}, content_type=PATCH, headers={"If-Match": etag})
+    assert same.get_json()["last_verified_at"] == company["last_verified_at"] and same.headers["ETag"] == etag
+
+    changed = patch(editor, company, name="Karstulan Uusi Nimi Oy")
+    assert changed["last_verified_at"] == changed["updated_at"] > company["last_verified_at"]
+
+    verified = editor.post(f"{url}/verify")
+    assert verified.status_code == 200, verified.get_json()
+    body = verified.get_json()
+    assert body["last_verified_at"] == body["updated_at"] > changed["last_verified_at"]
+    assert {key: value for key, value in body.items() if key not in ("last_verified_at", "updated_at")} == {
+        key: value for key, value in changed.items() if key not in ("last_verified_at", "updated_at")
+    }
+    assert verified.headers["ETag"] == editor.get(url).headers["ETag"] != etag
+    # Readers see the mark too; it cannot be written.
+    assert anonymous.get(url).get_json()["last_verified_at"] == body["last_verified_at"]
+    written = editor.patch(url, json={"last_verified_at": None}, content_type=PATCH, headers={"If-Match": verified.headers["ETag"]})
+    assert written.status_code == 422 and "last_verified_at" in str(written.get_json()["errors"])
+
+    # The history and the feed record the verification as an update of last_verified_at alone.
+    newest = editor.get(f"{url}/history").get_json()[0]
+    assert newest["action"] == "update" and set(newest["changes"]) == {"last_verified_at"}
+    assert newest["changes"]["last_verified_at"][1] == body["last_verified_at"]
+    for reader in (editor, anonymous):
+        last = reader.get(f"{FEED}?limit=1000").get_json()[-1]
+        assert (last["id"], last["action"], last["data"]["last_verified_at"]) == (company["id"], "updated", body["last_verified_at"])
+
+    # Writes without an editor's key (commands such as `flask import prh`, `flask seed`) verify nothing.
+    assert runner.invoke(args=["seed"]).exit_code == 0
+    seeded = client.get(f"{COMPANIES}?page_size=100&municipality=931").get_json()
+    assert seeded and all(item["last_verified_at"] is None for item in seeded)
+
+
+def test_verify_sites_scopes_and_roles(client, client_with, anonymous, partner, region):
+    site = client.post("/api/v1/sites", json=payloads.site()).get_json()
+    company = add(client, municipality="729")
+    karstula_editor = client_with("editor", "226")
+    assert karstula_editor.post(f"{COMPANIES}/{company['id']}/verify").status_code == 403
+    assert anonymous.post(f"{COMPANIES}/{company['id']}/verify").status_code == 401
+    assert partner.post(f"{COMPANIES}/{company['id']}/verify").status_code == 403
+    assert karstula_editor.post(f"{COMPANIES}/no-such-id/verify").status_code == 404
+    assert client.get(f"{COMPANIES}/{company['id']}").get_json()["last_verified_at"] == company["last_verified_at"]
+
+    verified = karstula_editor.post(f"/api/v1/sites/{site['id']}/verify")
+    assert verified.status_code == 200, verified.get_json()
+    assert verified.get_json()["last_verified_at"] == verified.get_json()["updated_at"]
+    assert anonymous.post(f"/api/v1/sites/{site['id']}/verify").status_code == 401
