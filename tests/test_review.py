@@ -118,3 +118,72 @@ def test_verify_sites_scopes_and_roles(client, client_with, anonymous, partner, 
     assert verified.status_code == 200, verified.get_json()
     assert verified.get_json()["last_verified_at"] == verified.get_json()["updated_at"]
     assert anonymous.post(f"/api/v1/sites/{site['id']}/verify").status_code == 401
+
+
+# --- the review list ---------------------------------------------------------------------------
+
+
+def test_each_reason_appears_and_disappears_with_its_cause(app, client, editor, region, monkeypatch):
+    # Written by an admin's key: verified now, and complete, so on no list.
+    company = add(client, latitude=62.878, longitude=24.8)
+    assert reasons(editor, company) is None
+
+    for changes, reason, fixed in (
+        ({"latitude": None, "longitude": None}, "no_location", {"latitude": 62.878, "longitude": 24.8}),
+        ({"description": None}, "no_description", {"description": {"fi": "Sahatavaraa."}}),
+        ({"industry_code": None}, "no_industry", {"industry_code": "16100"}),
+        ({"website": None, "email": None, "phone": None}, "no_contact", {"phone": "014 459 1111"}),
+    ):
+        company = patch(client, company, **changes)
+        assert reasons(editor, company) == [reason]
+        company = patch(client, company, **fixed)
+        assert reasons(editor, company) is None
+
+    company = patch(client, company, ended_on="2025-06-30")
+    assert reasons(editor, company) == ["ended"]
+    company = patch(client, company, status="draft")
+    assert reasons(editor, company) is None
+
+    monkeypatch.setitem(app.config, "REVIEW_AFTER_DAYS", 0)
+    assert reasons(editor, company) == ["not_verified"]
+    monkeypatch.setitem(app.config, "REVIEW_AFTER_DAYS", 365)
+    assert reasons(editor, company) is None
+
+
+def test_never_verified_and_oldest_checks_come_first_paged(app, client, editor, region, runner, monkeypatch):
+    assert runner.invoke(args=["seed"]).exit_code == 0  # seeded by a command: never verified
+    first = add(client, name="Ensin Tarkistettu Oy")
+    second = add(client, name="Sitten Tarkistettu Oy")
+    monkeypatch.setitem(app.config, "REVIEW_AFTER_DAYS", 0)
+    answer = editor.get(f"{REVIEW}?page_size=100")
+    listed = answer.get_json()
+    never = [item for item in listed if item["last_verified_at"] is None]
+    assert never and listed[: len(never)] == never
+    assert [item["id"] for item in never] == sorted(item["id"] for item in never)
+    assert [item["id"] for item in listed[len(never):]] == [first["id"], second["id"]]
+    assert all("not_verified" in item["reasons"] for item in listed)
+
+    editor.post(f"{COMPANIES}/{first['id']}/verify")
+    assert [item["id"] for item in editor.get(f"{REVIEW}?page_size=100").get_json()][-2:] == [second["id"], first["id"]]
+
+    paged = editor.get(f"{REVIEW}?page_size=2&page=2")
+    assert paged.status_code == 200 and len(paged.get_json()) == 2
+    assert '"total": %d' % len(listed) in paged.headers["X-Pagination"].replace('":', '": ')
+    assert 'rel="next"' in paged.headers["Link"]
+    assert editor.get(f"{REVIEW}?page_size=2&page=2", headers={"If-None-Match": paged.headers["ETag"]}).status_code == 304
+
+
+def test_review_scopes_and_roles(client, client_with, anonymous, partner, region):
+    karstula = add(client, latitude=None)
+    saarijarvi = add(client, municipality="729", latitude=None)
+    karstula_editor = client_with("editor", "226")
+    assert {item["id"] for item in karstula_editor.get(REVIEW).get_json()} == {karstula["id"]}
+    assert {item["id"] for item in karstula_editor.get(f"{REVIEW}?municipality=226").get_json()} == {karstula["id"]}
+    outside = karstula_editor.get(f"{REVIEW}?municipality=729")
+    assert outside.status_code == 403 and outside.mimetype == "application/problem+json"
+    # The same URL for two keys is two answers (their own municipalities by default).
+    assert {item["id"] for item in client.get(REVIEW).get_json()} == {karstula["id"], saarijarvi["id"]}
+    assert {item["id"] for item in client.get(f"{REVIEW}?municipality=729").get_json()} == {saarijarvi["id"]}
+    assert anonymous.get(REVIEW).status_code == 401
+    assert partner.get(REVIEW).status_code == 403
+    assert client.get(f"{REVIEW}?municipality=22").status_code == 422

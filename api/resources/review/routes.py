@@ -1,5 +1,6 @@
 """/api/v1/companies/review, /api/v1/companies/duplicates and dismissals of duplicate pairs."""
 
+from flask import current_app
 from flask.views import MethodView
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -74,7 +75,8 @@ class ReviewViews(MethodView):
             page = review_page(args, municipalities, stamps)
             return serialize(ReviewedCompanySchema, page.items), page.headers()
 
-        return records.read_derived(Company, build, uses_clock=True, varies_on=(municipalities,))
+        after_days = current_app.config["REVIEW_AFTER_DAYS"]
+        return records.read_derived(Company, build, uses_clock=True, varies_on=(municipalities, after_days))
 
 
 @blp.route("/duplicates")
