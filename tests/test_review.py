@@ -1,7 +1,5 @@
 """Keeping the data true: last_verified_at and verify, the review list, likely duplicates and their dismissal."""
 
-import csv
-import io
 
 import pytest
 
