@@ -185,3 +185,103 @@ def test_review_scopes_and_roles(client, client_with, anonymous, partner, region
     assert anonymous.get(REVIEW).status_code == 401
     assert partner.get(REVIEW).status_code == 403
     assert client.get(f"{REVIEW}?municipality=22").status_code == 422
+
+
+# --- duplicates --------------------------------------------------------------------------------
+
+# Karstula's centre; 0.0009° of latitude is 100 m.
+HERE = {"latitude": 62.878, "longitude": 24.8}
+HUNDRED_METRES_NORTH = {"latitude": 62.8789, "longitude": 24.8}
+FAR = {"latitude": 62.95, "longitude": 25.1}
+
+
+@pytest.fixture
+def planted(client, region):
+    """Pairs in their disguises, each pair sharing one thing only, and look-alikes that are not the same."""
+    made = {}
+
+    def plant(name, first, second):
+        made[name] = (add(client, **first), add(client, **second))
+
+    plant("form", {"name": "Kannonkosken Kone Oy"}, {"name": "Kannonkosken Kone Oyj", "municipality": "729"})
+    plant("no form", {"name": "Viitasaaren Valo Ky"}, {"name": "Viitasaaren Valo"})
+    plant("case", {"name": "KIVIJÄRVEN KALATALO OY"}, {"name": "Kivijärven Kalatalo Oy"})
+    plant("accents", {"name": "Pyhäjärven Hirsi Oy"}, {"name": "Pyhajarven Hirsi Oy"})
+    plant("punctuation", {"name": "T:mi Mäki-Kone"}, {"name": "Mäkikone, Tmi"})
+    plant("swedish form", {"name": "Saarijärven Puu Ab"}, {"name": "Saarijärven Puu Oy Ab"})
+    plant("phone", {"name": "Alfa Oy", "phone": "014 459 2222"}, {"name": "Beeta Oy", "phone": "+358 14 4592222"})
+    plant("email", {"name": "Gamma Oy", "email": "toimisto@gamma.example"}, {"name": "Delta Oy", "email": "Toimisto@Gamma.example"})
+    plant("domain", {"name": "Epsilon Oy", "website": "https://www.epsilon.example/yhteystiedot"}, {"name": "Zeta Oy", "website": "http://epsilon.example"})
+    plant("nearby", {"name": "Pihtiputaan Pitopalvelu Oy", **HERE}, {"name": "Pihtiputaan Pitopalvelut", **HUNDRED_METRES_NORTH})
+    plant("look-alikes", {"name": "Karstulan Sähkö Oy", **HERE, "street_address": "Keskustie 1"},
+          {"name": "Karstulan Sähkötyö Oy", **FAR, "street_address": "Teollisuustie 9"})
+    plant("look-alikes nearby", {"name": "Karstulan Sähkö Oy", **FAR}, {"name": "Karstulan Sähkötyö Oy", "latitude": 62.9509, "longitude": 25.1})
+    return made
+
+
+DISGUISES = {
+    "form": ["same_name"], "no form": ["same_name"], "case": ["same_name"], "accents": ["same_name"],
+    "punctuation": ["same_name"], "swedish form": ["same_name"], "phone": ["same_phone"], "email": ["same_email"],
+    "domain": ["same_domain"], "nearby": ["nearby_similar_name"],
+}
+
+
+def test_planted_duplicates_are_found_in_each_disguise_and_look_alikes_score_low(editor, planted):
+    found = pairs(editor)
+    for disguise, expected in DISGUISES.items():
+        pair = found.get(pair_of(*planted[disguise]))
+        assert pair is not None, disguise
+        assert pair["reasons"] == expected and 0.5 <= pair["score"] <= 1, (disguise, pair)
+        assert pair["companies"] == sorted(pair["companies"])
+    assert pair_of(*planted["look-alikes"]) not in found
+    near = found.get(pair_of(*planted["look-alikes nearby"]))
+    assert near is None or near["score"] < 0.5
+    # The two Karstulan Sähkö Oy (far apart) are the same name; Sähkötyö pairs with neither beyond a low score.
+    same_names = pair_of(planted["look-alikes"][0], planted["look-alikes nearby"][0])
+    assert found[same_names]["reasons"] == ["same_name"]
+    scores = [pair["score"] for pair in editor.get(f"{DUPLICATES}?page_size=100").get_json()]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_more_reasons_score_higher_and_deleted_companies_pair_with_none(client, editor, region):
+    first = add(client, name="Rakennus Virtanen Oy", phone="014 459 3333", **HERE)
+    second = add(client, name="Rakennus Virtanen", phone="014 459 3333", **HUNDRED_METRES_NORTH)
+    pair = pairs(editor)[pair_of(first, second)]
+    assert pair["reasons"] == ["same_name", "same_phone", "nearby_similar_name"] and pair["score"] > 0.95
+    url = f"{COMPANIES}/{second['id']}"
+    assert client.delete(url, headers={"If-Match": client.get(url).headers["ETag"]}).status_code == 204
+    assert pair_of(first, second) not in pairs(editor)
+
+
+def test_dismissal_in_either_order_hides_the_pair_for_good(client, editor, client_with, anonymous, partner, planted):
+    first, second = planted["phone"]
+    listed = editor.get(DUPLICATES)
+    dismissed = editor.post(DISMISSED, json={"companies": [second["id"], first["id"]]})
+    assert dismissed.status_code == 201, dismissed.get_json()
+    assert dismissed.get_json()["companies"] == sorted([first["id"], second["id"]])
+    assert editor.post(DISMISSED, json={"companies": [first["id"], second["id"]]}).status_code == 204
+    assert pair_of(first, second) not in pairs(editor)
+    assert editor.get(DUPLICATES, headers={"If-None-Match": listed.headers["ETag"]}).status_code == 200
+    # A later change to either company does not bring the pair back.
+    patch(client, first, name="Alfa Uusi Oy")
+    assert pair_of(first, second) not in pairs(editor) and pair_of(*planted["email"]) in pairs(editor)
+
+    for body in ({"companies": [first["id"]]}, {"companies": [first["id"], first["id"]]}, {"companies": [first["id"], "no-such-id"]}, {}):
+        answer = editor.post(DISMISSED, json=body)
+        assert answer.status_code == 422 and "companies" in str(answer.get_json()["errors"]), body
+    assert anonymous.post(DISMISSED, json={"companies": [first["id"], second["id"]]}).status_code == 401
+    assert partner.post(DISMISSED, json={"companies": [first["id"], second["id"]]}).status_code == 403
+    assert anonymous.get(DUPLICATES).status_code == 401 and partner.get(DUPLICATES).status_code == 403
+
+
+def test_a_limited_editor_sees_pairs_touching_their_municipalities(client_with, planted):
+    karstula_editor = client_with("editor", "226")
+    saarijarvi_editor = client_with("editor", "729")
+    cross = pair_of(*planted["form"])  # one in Karstula, one in Saarijärvi
+    assert cross in pairs(karstula_editor) and cross in pairs(saarijarvi_editor)
+    assert set(pairs(saarijarvi_editor)) == {cross}
+    assert set(pairs(karstula_editor, "&municipality=226")) == set(pairs(karstula_editor))
+    assert karstula_editor.get(f"{DUPLICATES}?municipality=729").status_code == 403
+    only_karstula = planted["case"]
+    assert saarijarvi_editor.post(DISMISSED, json={"companies": [item["id"] for item in only_karstula]}).status_code == 403
+    assert saarijarvi_editor.post(DISMISSED, json={"companies": [item["id"] for item in planted["form"]]}).status_code == 201

@@ -42,7 +42,7 @@ def review_page(args: dict, municipalities: list[str] | None, stamps) -> Page:
 
 
 def dismissed() -> set[tuple[str, str]]:
-    return set(db.session.execute(select(DismissedDuplicate.company_id, DismissedDuplicate.other_company_id)).tuples())
+    return {tuple(row) for row in db.session.execute(select(DismissedDuplicate.company_id, DismissedDuplicate.other_company_id))}
 
 
 def dismissals_stamp() -> tuple:
