@@ -104,6 +104,7 @@ def register_commands(app: Flask) -> None:
     from api.cli.changes import changes_command
     from api.cli.imports import import_group
     from api.cli.keys import keys_command
+    from api.cli.review import review_command
     from api.cli.search import search_command
     from api.cli.seed import seed_command
     from api.cli.webhooks import webhooks_command
@@ -114,3 +115,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(keys_command)
     app.cli.add_command(changes_command)
     app.cli.add_command(webhooks_command)
+    app.cli.add_command(review_command)

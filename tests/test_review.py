@@ -1,6 +1,9 @@
 """Keeping the data true: last_verified_at and verify, the review list, likely duplicates and their dismissal."""
 
 
+import csv
+import io
+
 import pytest
 
 from api.domain.business_id import business_ids
@@ -285,3 +288,26 @@ def test_a_limited_editor_sees_pairs_touching_their_municipalities(client_with, 
     only_karstula = planted["case"]
     assert saarijarvi_editor.post(DISMISSED, json={"companies": [item["id"] for item in only_karstula]}).status_code == 403
     assert saarijarvi_editor.post(DISMISSED, json={"companies": [item["id"] for item in planted["form"]]}).status_code == 201
+
+
+def test_the_weekly_report_as_a_table_and_as_csv(runner, client, planted):
+    table = runner.invoke(args=["review", "report", "--municipality", "729"])
+    assert table.exit_code == 0, table.output
+    lines = table.output.splitlines()
+    assert lines[0].split() == ["list", "score", "reasons", "business_id", "name", "municipality", "last_verified_at",
+                                "other_business_id", "other_name", "other_municipality"]
+    assert any(line.startswith("duplicate") and "Kannonkosken Kone Oy" in line and "same_name" in line for line in lines)
+    assert not any("Viitasaaren Valo" in line for line in lines)  # neither of that pair is in Saarijärvi
+
+    answer = runner.invoke(args=["review", "report", "--format", "csv"])
+    assert answer.exit_code == 0, answer.output
+    rows = list(csv.DictReader(io.StringIO(answer.output)))
+    duplicates = [row for row in rows if row["list"] == "duplicate"]
+    assert {(row["business_id"], row["other_business_id"]) for row in duplicates} >= {
+        tuple(company["business_id"] for company in sorted(planted[disguise], key=lambda company: company["id"])) for disguise in DISGUISES
+    }
+    assert [float(row["score"]) for row in duplicates] == sorted((float(row["score"]) for row in duplicates), reverse=True)
+    # Written by an admin's key, the planted companies are verified; those without coordinates are to review.
+    to_review = [row for row in rows if row["list"] == "review"]
+    assert to_review and {row["reasons"] for row in to_review} == {"no_location"}
+    assert {row["last_verified_at"] for row in to_review} == {planted["form"][0]["last_verified_at"][:10]}
