@@ -3,8 +3,9 @@
 Comparing every company with every other is quadratic (5·10⁹ pairs at 100,000). Instead one pass over
 the live companies puts each into blocks (its normalised name, phone, e-mail, website domain, and map
 cell), and only companies sharing a block, or lying in neighbouring map cells, are compared. A block
-larger than BLOCK_LIMIT is a common value (a chain's name, a shared switchboard, a hosting platform's
-domain), not a sign of one company listed twice, and pairs nothing.
+larger than BLOCK_LIMIT is a common value (a generic or a chain's name, a shared switchboard, a hosting
+platform's domain), not a sign of one company listed twice, and pairs nothing: its pairs would bury the
+real duplicates.
 
 A pair's score is 1 − Π(1 − wᵢ) over its reasons' weights (WEIGHTS): each reason alone gives its
 weight, and each further reason raises the score towards 1 without reaching it.
@@ -15,9 +16,8 @@ import re
 import threading
 import unicodedata
 from collections import defaultdict
-from dataclasses import dataclass
 from itertools import combinations
-from urllib.parse import urlsplit
+from typing import NamedTuple
 
 from cachetools import LRUCache
 from rapidfuzz import fuzz
@@ -33,7 +33,10 @@ FORMS = frozenset({
     "ry", "rf", "rs", "sr", "ltd", "oyab", "ja", "och", "and",
 })
 WEIGHTS = {"same_name": 0.7, "same_phone": 0.6, "same_email": 0.6, "same_domain": 0.5, "nearby_similar_name": 0.8}
-BLOCK_LIMIT = 50
+BITS = {reason: 1 << number for number, reason in enumerate(WEIGHTS)}
+# Each combination of bits as its reasons, in WEIGHTS order.
+REASONS_OF = [tuple(reason for reason, bit in BITS.items() if bits & bit) for bits in range(1 << len(BITS))]
+BLOCK_LIMIT = 10
 NEARBY_M = 200.0
 # Names at least this similar (rapidfuzz ratio, 0–100) count near each other; the nearby weight grows
 # from 0 at this similarity to its full weight at identical names.
@@ -46,10 +49,12 @@ CELL_LON = CELL_LAT / math.cos(math.radians(70))
 # Each cell compared with itself and four of its neighbours: every neighbouring pair once.
 FORWARD = ((0, 0), (0, 1), (1, -1), (1, 0), (1, 1))
 PUNCTUATION = re.compile(r"[^\w\s]")
+NORDIC = str.maketrans("äöå", "aoa")
+# The host of an absolute URL (what urlsplit gives as hostname, at a fraction of its cost).
+HOST = re.compile(r"^[a-z][a-z0-9+.-]*://(?:[^@/?#]*@)?([^:/?#]+)")
 
 
-@dataclass(frozen=True)
-class Pair:
+class Pair(NamedTuple):
     companies: tuple[str, str]
     score: float
     reasons: tuple[str, ...]
@@ -59,7 +64,10 @@ class Pair:
 
 def fold(text: str) -> str:
     """Lower case without accents: ä → a, ö → o, å → a, é → e."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    folded = text.casefold().translate(NORDIC)
+    if folded.isascii():
+        return folded  # the common case, without decomposing every letter
+    decomposed = unicodedata.normalize("NFKD", folded)
     return "".join(character for character in decomposed if not unicodedata.combining(character))
 
 
@@ -76,8 +84,9 @@ def name_key(name: str) -> str:
 
 
 def domain(website: str | None) -> str | None:
-    host = urlsplit(website).hostname if website else None
-    return host.removeprefix("www.") if host else None
+    """A website's host without `www.`: https://www.x.fi/a and http://x.fi share x.fi."""
+    host = HOST.match(website.lower()) if website else None
+    return host.group(1).removeprefix("www.") if host else None
 
 
 def _distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -110,11 +119,13 @@ def find() -> list[Pair]:
         if row.latitude is not None and row.longitude is not None:
             cells[math.floor(row.latitude / CELL_LAT), math.floor(row.longitude / CELL_LON)].append(index)
 
-    found: dict[tuple[int, int], dict[str, float]] = defaultdict(dict)
+    # (first, second) → reasons found, a bit each (BITS); nearby pairs' weights apart.
+    found: dict[tuple[int, int], int] = defaultdict(int)
+    nearby: dict[tuple[int, int], float] = {}
     for (reason, _key), members in blocks.items():
-        if len(members) <= BLOCK_LIMIT:
+        if 1 < len(members) <= BLOCK_LIMIT:
             for pair in combinations(members, 2):
-                found[pair][reason] = WEIGHTS[reason]
+                found[pair] |= BITS[reason]
     for (row_cell, column_cell), members in cells.items():
         for step_row, step_column in FORWARD:
             others = cells.get((row_cell + step_row, column_cell + step_column))
@@ -123,27 +134,29 @@ def find() -> list[Pair]:
             same_cell = (step_row, step_column) == (0, 0)
             for position, first in enumerate(members):
                 for second in others[position + 1:] if same_cell else others:
-                    _compare_nearby(rows, names, first, second, found)
+                    weight = _nearby_weight(rows[first], rows[second], names[first], names[second])
+                    if weight:
+                        pair = (first, second) if first < second else (second, first)
+                        found[pair] |= BITS["nearby_similar_name"]
+                        nearby[pair] = weight
 
     pairs = []
-    for (first, second), reasons in found.items():
-        score = 1 - math.prod(1 - weight for weight in reasons.values())
-        pairs.append(Pair(
-            tuple(sorted((rows[first].id, rows[second].id))), round(score, 3), tuple(sorted(reasons, key=list(WEIGHTS).index)),
-            (rows[first].municipality, rows[second].municipality),
-        ))
+    for (first, second), bits in found.items():
+        reasons = REASONS_OF[bits]
+        weights = [nearby[first, second] if reason == "nearby_similar_name" else WEIGHTS[reason] for reason in reasons]
+        a, b = rows[first], rows[second]
+        pairs.append(Pair((a.id, b.id) if a.id < b.id else (b.id, a.id), round(1 - math.prod(1 - weight for weight in weights), 3), reasons,
+                          (a.municipality, b.municipality)))
     pairs.sort(key=lambda pair: (-pair.score, pair.companies))
     return pairs
 
 
-def _compare_nearby(rows, names, first: int, second: int, found) -> None:
-    a, b = rows[first], rows[second]
+def _nearby_weight(a, b, a_name: str, b_name: str) -> float:
+    """The nearby weight of two companies within NEARBY_M of each other with similar names; 0 otherwise."""
     if _distance_m((a.latitude, a.longitude), (b.latitude, b.longitude)) > NEARBY_M:
-        return
-    similarity = fuzz.ratio(names[first], names[second], score_cutoff=SIMILAR_NAMES)
-    if similarity > SIMILAR_NAMES:
-        weight = WEIGHTS["nearby_similar_name"] * (similarity - SIMILAR_NAMES) / (100 - SIMILAR_NAMES)
-        found[min(first, second), max(first, second)]["nearby_similar_name"] = weight
+        return 0.0
+    similarity = fuzz.ratio(a_name, b_name, score_cutoff=SIMILAR_NAMES)
+    return WEIGHTS["nearby_similar_name"] * max(similarity - SIMILAR_NAMES, 0) / (100 - SIMILAR_NAMES)
 
 
 # The pairs depend only on the companies: each process keeps them for the companies' latest stamp.
