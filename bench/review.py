@@ -6,8 +6,8 @@ On a fresh database (SQLite by default; with --database-url a new database on th
 dropped afterwards) loaded with `flask seed` and the synthetic companies, the app runs in this process
 and answers its test client, with every cache of answers, counts and pairs emptied before each
 request (so each figure is a request built from scratch). At each size it prints medians of:
-the review list's first page for an editor of one municipality and for the whole region, its last
-page, the duplicates list's first page (finding every pair) and a later page with the pairs already
+wall and CPU time of the review list's first page for an editor of one municipality and for the
+whole region, its last page, the duplicates list's first page (finding every pair) and a later page with the pairs already
 found, and the share of finding pairs spent normalising names (what a stored name key would save).
 The ratio of the 100,000 figures to the 10,000 ones shows how each grows with the data.
 """
@@ -25,19 +25,26 @@ sys.path.insert(0, str(ROOT))
 from bench.write_cost import database  # noqa: E402  (the same fresh database, SQLite or PostgreSQL)
 
 
-def median_ms(action, rounds: int) -> float:
+def medians_ms(action, rounds: int, *, keep_pairs: bool = False) -> tuple[float, float]:
+    """Median wall and CPU milliseconds of `action`, every cache emptied first (but the pairs, with `keep_pairs`).
+
+    CPU time is this process's (the app, and SQLite within it): on a machine shared with other jobs it
+    moves far less than wall time.
+    """
     from api import pagination, serialization
     from api.review import duplicates
 
-    times = []
+    walls, cpus = [], []
     for _ in range(rounds):
         serialization._answers.clear()
         pagination._counts.clear()
-        duplicates._found.clear()
-        started = time.perf_counter()
+        if not keep_pairs:
+            duplicates._found.clear()
+        started, cpu = time.perf_counter(), time.process_time()
         action()
-        times.append(time.perf_counter() - started)
-    return 1000 * statistics.median(times)
+        walls.append(time.perf_counter() - started)
+        cpus.append(time.process_time() - cpu)
+    return 1000 * statistics.median(walls), 1000 * statistics.median(cpus)
 
 
 def get(client, url: str):
@@ -101,37 +108,25 @@ def main() -> None:
                 "review, whole region, page 1 of 50": get(region, "/api/v1/companies/review?page_size=50"),
                 "duplicates, page 1 of 50 (finds the pairs)": get(region, "/api/v1/companies/duplicates?page_size=50"),
             }
+            rows["duplicates, page 3 of 50 (pairs already found)"] = get(region, "/api/v1/companies/duplicates?page_size=50&page=3")
             for name, action in rows.items():
-                figures.setdefault(name, []).append(median_ms(action, options.rounds))
-                print(f"  {name:55} {figures[name][-1]:9.1f} ms")
-            region.get("/api/v1/companies/duplicates?page_size=50")
-            from api import serialization
-
-            def later_page():
-                serialization._answers.clear()
-                get(region, "/api/v1/companies/duplicates?page_size=50&page=3")()
-
-            times = []
-            for _ in range(options.rounds):
-                started = time.perf_counter()
-                later_page()
-                times.append(time.perf_counter() - started)
-            name = "duplicates, page 3 of 50 (pairs already found)"
-            figures.setdefault(name, []).append(1000 * statistics.median(times))
-            print(f"  {name:55} {figures[name][-1]:9.1f} ms")
+                wall, cpu = medians_ms(action, options.rounds, keep_pairs="already found" in name)
+                figures.setdefault(name, []).append(cpu)
+                print(f"  {name:50} {wall:9.1f} ms wall {cpu:9.1f} ms CPU")
             with app.app_context():
-                names = db.session.scalars(select(Company.name)).all()
-                started = time.perf_counter()
-                for name in names:
+                companies = db.session.execute(select(Company.name, Company.website)).all()
+                started = time.process_time()
+                for name, website in companies:
                     duplicates.name_words(name)
-                normalising = time.perf_counter() - started
-                started = time.perf_counter()
+                    duplicates.domain(website)
+                normalising = time.process_time() - started
+                started = time.process_time()
                 pairs = duplicates.find()
-                finding = time.perf_counter() - started
-            print(f"  finding pairs: {1000 * finding:.0f} ms for {len(pairs)} pairs, of which normalising names {1000 * normalising:.0f} ms"
-                  f" ({100 * normalising / finding:.0f} %)")
+                finding = time.process_time() - started
+            print(f"  finding pairs: {1000 * finding:.0f} ms CPU for {len(pairs)} pairs, of which normalising names and domains "
+                  f"{1000 * normalising:.0f} ms ({100 * normalising / finding:.0f} %)")
         if len(sizes) > 1:
-            print(f"\nRatio {sizes[-1]:,} / {sizes[0]:,} companies (10 = grows in proportion to the data):")
+            print(f"\nRatio of CPU medians, {sizes[-1]:,} / {sizes[0]:,} companies (10 = grows in proportion to the data):")
             for name, values in figures.items():
                 print(f"  {name:55} {values[-1] / values[0]:9.2f} ×")
 

@@ -43,6 +43,7 @@ NEARBY_M = 200.0
 SIMILAR_NAMES = 80.0
 EARTH_RADIUS_M = 6_371_000.0
 CELL_LAT = math.degrees(NEARBY_M / EARTH_RADIUS_M)
+NEARBY_RADIANS_SQUARED = (NEARBY_M / EARTH_RADIUS_M) ** 2
 # A cell is at least NEARBY_M wide up to 70° N (all of Finland), so a neighbour within NEARBY_M lies in
 # one of the 3 × 3 cells around a company's own.
 CELL_LON = CELL_LAT / math.cos(math.radians(70))
@@ -89,14 +90,6 @@ def domain(website: str | None) -> str | None:
     return host.group(1).removeprefix("www.") if host else None
 
 
-def _distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Equirectangular: within a few hundred metres as exact as the haversine, and cheaper."""
-    mean = math.radians((a[0] + b[0]) / 2)
-    dy = math.radians(b[0] - a[0])
-    dx = math.radians(b[1] - a[1]) * math.cos(mean)
-    return EARTH_RADIUS_M * math.hypot(dx, dy)
-
-
 def find() -> list[Pair]:
     """Every likely pair of live companies (drafts too), best first."""
     rows = db.session.execute(
@@ -126,6 +119,10 @@ def find() -> list[Pair]:
         if 1 < len(members) <= BLOCK_LIMIT:
             for pair in combinations(members, 2):
                 found[pair] |= BITS[reason]
+    # Radians and cosines once per company: the inner loop below runs about seven times per company.
+    latitudes = [math.radians(row.latitude) if row.latitude is not None else 0.0 for row in rows]
+    longitudes = [math.radians(row.longitude) if row.longitude is not None else 0.0 for row in rows]
+    cosines = [math.cos(latitude) for latitude in latitudes]
     for (row_cell, column_cell), members in cells.items():
         for step_row, step_column in FORWARD:
             others = cells.get((row_cell + step_row, column_cell + step_column))
@@ -133,8 +130,17 @@ def find() -> list[Pair]:
                 continue
             same_cell = (step_row, step_column) == (0, 0)
             for position, first in enumerate(members):
+                latitude, longitude, cosine = latitudes[first], longitudes[first], cosines[first]
                 for second in others[position + 1:] if same_cell else others:
-                    weight = _nearby_weight(rows[first], rows[second], names[first], names[second])
+                    # Equirectangular distance, in radians of arc: as exact as the haversine within a few
+                    # hundred metres, and cheap enough for this loop.
+                    dy = latitude - latitudes[second]
+                    if dy * dy > NEARBY_RADIANS_SQUARED:
+                        continue
+                    dx = (longitude - longitudes[second]) * (cosine + cosines[second]) / 2
+                    if dx * dx + dy * dy > NEARBY_RADIANS_SQUARED:
+                        continue
+                    weight = _nearby_weight(names[first], names[second])
                     if weight:
                         pair = (first, second) if first < second else (second, first)
                         found[pair] |= BITS["nearby_similar_name"]
@@ -151,11 +157,9 @@ def find() -> list[Pair]:
     return pairs
 
 
-def _nearby_weight(a, b, a_name: str, b_name: str) -> float:
-    """The nearby weight of two companies within NEARBY_M of each other with similar names; 0 otherwise."""
-    if _distance_m((a.latitude, a.longitude), (b.latitude, b.longitude)) > NEARBY_M:
-        return 0.0
-    similarity = fuzz.ratio(a_name, b_name, score_cutoff=SIMILAR_NAMES)
+def _nearby_weight(first_name: str, second_name: str) -> float:
+    """The weight of two companies near each other: 0 unless their names are similar (see SIMILAR_NAMES)."""
+    similarity = fuzz.ratio(first_name, second_name, score_cutoff=SIMILAR_NAMES)
     return WEIGHTS["nearby_similar_name"] * max(similarity - SIMILAR_NAMES, 0) / (100 - SIMILAR_NAMES)
 
 

@@ -116,7 +116,9 @@ class DismissalViews(MethodView):
         review.check_pair_area({row.municipality for row in found})
         row = {"company_id": pair[0], "other_company_id": pair[1], "dismissed_at": utcnow(), "dismissed_by": audit.actor()}
         dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-        added = db.session.execute(dialect.insert(DismissedDuplicate).values(row).on_conflict_do_nothing()).rowcount
+        # RETURNING rather than rowcount, which psycopg does not report as 0 for a conflict skipped.
+        statement = dialect.insert(DismissedDuplicate).values(row).on_conflict_do_nothing().returning(DismissedDuplicate.company_id)
+        added = db.session.execute(statement).first() is not None
         db.session.commit()
         if not added:
             return None, 204
