@@ -57,9 +57,24 @@ def write(runs: list, context: dict, output: Path) -> None:
         "",
         f"![Median latency against data size]({plot_path.name})",
         "",
-        *reproduce(),
     ]
+    lines += [*kept_sections(output, lines), *reproduce()]
     output.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def kept_sections(output: Path, written: list[str]) -> list[str]:
+    """The page's `## ` sections that this report does not write (other benchmarks' figures, such as
+    bench/review.py's), kept as they are."""
+    if not output.exists():
+        return []
+    ours = {line for line in [*written, *reproduce()] if line.startswith("## ")}
+    kept, keeping = [], False
+    for line in output.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            keeping = line not in ours
+        if keeping:
+            kept.append(line)
+    return kept
 
 
 def setup(context: dict) -> list[str]:
