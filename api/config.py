@@ -50,6 +50,8 @@ class Config:
     METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
     # The change feed keeps changes this long (`flask changes prune`); older cursors answer 410.
     CHANGES_RETENTION_DAYS = int(os.environ.get("CHANGES_RETENTION_DAYS", 90))
+    # A company not verified (by an editor's write or `POST …/verify`) for this long is due for review.
+    REVIEW_AFTER_DAYS = int(os.environ.get("REVIEW_AFTER_DAYS", 365))
 
     # Webhook deliveries (api/webhooks): seconds between attempts, then the message is given up.
     WEBHOOKS_RETRY_SCHEDULE = os.environ.get("WEBHOOKS_RETRY_SCHEDULE", "5,300,1800,7200,18000,36000")

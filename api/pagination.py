@@ -157,9 +157,13 @@ def _count(query: Select, stamp) -> int:
     return total
 
 
-def paginate(query: Select, args: dict, stamp) -> Page:
-    """Run one page of `query` and count the whole result (remembered while `stamp` holds)."""
+def paginate(query: Select, args: dict, stamp, *, rows: bool = False) -> Page:
+    """Run one page of `query` and count the whole result (remembered while `stamp` holds).
+
+    The page holds the first column's values, or whole rows with `rows` (a record and columns computed beside it).
+    """
     page, page_size = args["page"], args["page_size"]
     total = _count(query, stamp)
-    items = db.session.scalars(query.limit(page_size).offset((page - 1) * page_size)).all()
+    result = db.session.execute(query.limit(page_size).offset((page - 1) * page_size))
+    items = result.all() if rows else result.scalars().all()
     return Page(list(items), total, page, page_size)

@@ -21,8 +21,6 @@ TITLES = {
     "patch": "PATCH with If-Match",
     "probe": "Reference: the app's /healthz",
 }
-# bench/search_speed.py writes its figures under this heading, at the end of the page; a run keeps them.
-KEPT_SECTION = "\n## Search at scale"
 PATCH_COUNTS = re.compile(r"PATCH scenario: gets (\d+), patches (\d+), failed_gets (\d+), failed_patches (\d+)")
 
 
@@ -41,8 +39,9 @@ def write(runs: list, context: dict, output: Path) -> None:
     lines = [
         "# Benchmarks",
         "",
-        f"Written by `{context['command'].strip()}` on {context['started']:%Y-%m-%d}; every figure on this page "
-        "above *Search at scale* comes from that one run. The floor is `bench/floor_app.py`, a minimal Flask app under the same gunicorn "
+        f"Written by `{context['command'].strip()}` on {context['started']:%Y-%m-%d}; every figure in the "
+        "sections it writes comes from that one run (sections written by other scripts, such as bench/search_speed.py "
+        "and bench/review.py, are kept as they are). The floor is `bench/floor_app.py`, a minimal Flask app under the same gunicorn "
         "settings that replays the app's own answers (same status, headers and bytes, checked before measuring), "
         "so *app/floor* is the share of the bare HTTP stack's throughput that the app keeps.",
         "",
@@ -59,11 +58,24 @@ def write(runs: list, context: dict, output: Path) -> None:
         "",
         f"![Median latency against data size]({plot_path.name})",
         "",
-        *reproduce(),
     ]
-    previous = output.read_text(encoding="utf-8") if output.exists() else ""
-    kept = previous[previous.index(KEPT_SECTION) :] if KEPT_SECTION in previous else ""
-    output.write_text("\n".join(lines) + "\n" + kept, encoding="utf-8")
+    lines += [*kept_sections(output, lines), *reproduce()]
+    output.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def kept_sections(output: Path, written: list[str]) -> list[str]:
+    """The page's `## ` sections that this report does not write (other benchmarks' figures, such as
+    bench/review.py's), kept as they are."""
+    if not output.exists():
+        return []
+    ours = {line for line in [*written, *reproduce()] if line.startswith("## ")}
+    kept, keeping = [], False
+    for line in output.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            keeping = line not in ours
+        if keeping:
+            kept.append(line)
+    return kept
 
 
 def setup(context: dict) -> list[str]:

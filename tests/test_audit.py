@@ -40,6 +40,8 @@ def test_company_history_records_who_changed_what_newest_first(client, create_ke
             {"fi": "Sahatavaraa ja hirsitaloja.", "en": "Sawn timber and log houses."},
             {"fi": "Sahatavaraa ja hirsitaloja.", "sv": "Sågat virke.", "en": "Sawn timber and log houses."},
         ],
+        # An editor's write is also a check of the record.
+        "last_verified_at": [created.get_json()["last_verified_at"], patched.get_json()["last_verified_at"]],
     }
     assert made["changes"]["name"] == [None, "Karstulan Puutuote Oy"]
     assert made["changes"]["municipality"] == [None, "226"]
@@ -128,7 +130,11 @@ def test_imported_rows_are_audited_with_the_importing_key(client, create_key, ap
     ])
     assert answer.get_json() == {"created": 1, "updated": 1, "unchanged": 0}
     updated = client.get(f"/api/v1/companies/{created.get_json()['id']}/history").get_json()[0]
-    assert (updated["actor"], updated["action"], updated["changes"]) == ("tuoja", "update", {"name": ["Karstulan Puutuote Oy", "Tuotu Oy"]})
+    # An import by an editor's key is an editor's write: it marks the record as checked too.
+    checked = [created.get_json()["last_verified_at"], updated["at"]]
+    assert (updated["actor"], updated["action"], updated["changes"]) == (
+        "tuoja", "update", {"name": ["Karstulan Puutuote Oy", "Tuotu Oy"], "last_verified_at": checked}
+    )
     new = client.get("/api/v1/companies?business_id=2077474-0").get_json()[0]
     (entry,) = client.get(f"/api/v1/companies/{new['id']}/history").get_json()
     assert (entry["actor"], entry["action"], entry["at"]) == ("tuoja", "create", new["updated_at"])

@@ -93,6 +93,8 @@ LISTED_PARAMETERS = {
     ("/api/v1/companies.csv", "get"): COMPANY_FILTERS | {"sort", "updated_since"},
     ("/api/v1/spearheads/{id_or_slug}/companies", "get"): PAGING | SYNC | COMPANY_FILTERS - {"spearhead"},
     ("/api/v1/companies/{company_id}/history", "get"): PAGING,
+    ("/api/v1/companies/review", "get"): PAGING | {"municipality"},
+    ("/api/v1/companies/duplicates", "get"): PAGING | {"municipality"},
     ("/api/v1/events", "get"): PAGING | SYNC | EVENT_FILTERS,
     ("/api/v1/events.ics", "get"): EVENT_FILTERS | {"updated_since"},
     ("/api/v1/spearheads/{id_or_slug}/events", "get"): PAGING | SYNC | EVENT_FILTERS - {"spearhead"},

@@ -1,12 +1,12 @@
 """A company in the directory."""
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.models.associations import company_spearheads
-from api.models.base import Base, JSONDocument, LocalizedText, RecordMixin, localized, new_id, public_stamp_index
+from api.models.base import Base, JSONDocument, LocalizedText, RecordMixin, UTCDateTime, localized, new_id, public_stamp_index
 from api.models.spearhead import Spearhead
 
 
@@ -32,6 +32,11 @@ class Company(RecordMixin, Base):
         ),
         # Map queries narrow by latitude first (a bounding box), then check longitude and distance.
         Index("ix_companies_location", "latitude", "longitude"),
+        # The review list: a municipality's live companies, never verified first, then oldest check.
+        Index(
+            "ix_companies_live_review", "municipality", "last_verified_at", "id",
+            sqlite_where=text("deleted_at IS NULL"), postgresql_where=text("deleted_at IS NULL"),
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -56,6 +61,8 @@ class Company(RecordMixin, Base):
     international: Mapped[bool] = mapped_column(Boolean, default=False)
     # The day the company ended in the trade register (PRH open data); None while it operates.
     ended_on: Mapped[date | None] = mapped_column(Date)
+    # When an editor last wrote or verified the record (api.records.writes); None while none has.
+    last_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     spearheads: Mapped[list[Spearhead]] = relationship(
         secondary=company_spearheads, lazy="selectin", order_by=Spearhead.priority
     )

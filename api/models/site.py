@@ -1,12 +1,12 @@
 """A business site on offer: premises or a plot."""
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import Date, Float, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.models.associations import site_spearheads
-from api.models.base import Base, JSONDocument, LocalizedText, RecordMixin, localized, new_id, public_stamp_index
+from api.models.base import Base, JSONDocument, LocalizedText, RecordMixin, UTCDateTime, localized, new_id, public_stamp_index
 from api.models.spearhead import Spearhead
 
 
@@ -46,6 +46,8 @@ class Site(RecordMixin, Base):
     owner: Mapped[dict | None] = mapped_column(JSONDocument)
     contact: Mapped[dict | None] = mapped_column(JSONDocument)
     image_urls: Mapped[list] = mapped_column(JSONDocument, default=list)
+    # When an editor last wrote or verified the record (api.records.writes); None while none has.
+    last_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     spearheads: Mapped[list[Spearhead]] = relationship(
         secondary=site_spearheads, lazy="selectin", order_by=Spearhead.priority
     )

@@ -20,10 +20,11 @@ from api.records.writes import (
     register,
     transaction,
     update,
+    verify,
 )
 
 __all__ = [
     "COMPANY", "EVENT", "KINDS", "MUNICIPALITY", "SITE", "SPEARHEAD", "Kind", "WriteOutsideThePath", "Writes", "check_scope",
     "conflict", "create", "delete", "differs", "invalid", "kind_of", "merge_patch", "merged", "prepare", "register",
-    "resolve", "transaction", "update", "writable_values",
+    "resolve", "transaction", "update", "verify", "writable_values",
 ]

@@ -38,6 +38,8 @@ class Kind:
     # (model, link): deleting a record of this kind takes it off the records of `model` that link it in
     # `link`, each as a write of its own in the same transaction.
     cascade: tuple[tuple[type, str], ...] = field(default=())
+    # Carries `last_verified_at`: set by each editor's write of the record and by its verification.
+    verifiable: bool = False
 
 
 def _codes(linked) -> set[str]:
@@ -98,7 +100,7 @@ def _municipality_unique(data: dict, record) -> None:
 COMPANY = Kind(
     "company", Company, CompanySchema,
     area=lambda company: {company.municipality} - {None},
-    references=_company_references, unique=_company_unique,
+    references=_company_references, unique=_company_unique, verifiable=True,
 )
 EVENT = Kind("event", Event, EventSchema, area=lambda event: _codes(event.municipalities), references=_event_references)
 SPEARHEAD = Kind(
@@ -107,7 +109,7 @@ SPEARHEAD = Kind(
     references=_spearhead_references, unique=_spearhead_unique,
     cascade=((Company, "spearheads"), (Event, "spearheads"), (Site, "spearheads")),
 )
-SITE = Kind("site", Site, SiteSchema, area=lambda site: {site.municipality}, references=_site_references)
+SITE = Kind("site", Site, SiteSchema, area=lambda site: {site.municipality}, references=_site_references, verifiable=True)
 MUNICIPALITY = Kind("municipality", Municipality, MunicipalitySchema, area=lambda municipality: {municipality.code}, unique=_municipality_unique)
 
 KINDS = {kind.model: kind for kind in (COMPANY, EVENT, SPEARHEAD, SITE, MUNICIPALITY)}

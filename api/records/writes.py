@@ -67,18 +67,30 @@ class Writes:
     def create(self, kind: Kind, values: dict):
         """Add a record of these model values (see prepare)."""
         record = kind.model(**values)
-        self._stamp(record, created=True)
+        self._stamp(record, created=True, verified=_by_an_editor())
         return record
 
-    def update(self, record, values: dict) -> bool:
-        """Write these model values; False, and nothing written, when they change nothing."""
+    def update(self, record, values: dict, *, checks: bool = True) -> bool:
+        """Write these model values; False, and nothing written, when they change nothing.
+
+        An editor's write counts as a check of the record (`last_verified_at`) unless `checks` is False:
+        a change the record undergoes for another record's sake (see _unlink) says nothing of its truth.
+        """
         if not differs(record, values):
             return False
         area_before = frozenset(kind_of(record).area(record))
         for name, value in values.items():
             setattr(record, name, value)
-        self._stamp(record, area_before=area_before)
+        self._stamp(record, area_before=area_before, verified=checks and _by_an_editor())
         return True
+
+    def verify(self, record) -> None:
+        """An editor's "checked, still true": a write that changes `last_verified_at` alone.
+
+        Stamped, audited and fed like any update (its version counts it, so ETags and sync clients
+        see the new mark); the audit entry and the change show only `last_verified_at` changing.
+        """
+        self._stamp(record, area_before=frozenset(kind_of(record).area(record)), verified=True)
 
     def delete(self, record) -> None:
         """Soft delete: the record leaves reads, its tombstone stays for sync."""
@@ -90,7 +102,7 @@ class Writes:
         linking = getattr(model, link)
         (key,) = type(record).__mapper__.primary_key
         for other in db.session.scalars(select(model).where(linking.any(key == record.id), model.deleted_at.is_(None))).all():
-            self.update(other, {link: [item for item in getattr(other, link) if item is not record]})
+            self.update(other, {link: [item for item in getattr(other, link) if item is not record]}, checks=False)
 
     def insert_many(self, kind: Kind, rows: list[dict], links: dict | None = None) -> None:
         """Add many new records past the ORM: core inserts of column values (`links`: link table → rows).
@@ -128,7 +140,9 @@ class Writes:
         feed.spill(db.session)
         db.session.expunge_all()
 
-    def _stamp(self, record, *, created: bool = False, deleted: bool = False, area_before: frozenset = frozenset()) -> None:
+    def _stamp(
+        self, record, *, created: bool = False, deleted: bool = False, area_before: frozenset = frozenset(), verified: bool = False
+    ) -> None:
         """The one step every write of a record takes: stamp, scope check, audit entry and change.
 
         It checks a limited editor's municipalities against the record as stored and as written, and
@@ -144,12 +158,23 @@ class Writes:
         if deleted:
             record.deleted_at = at
         record.updated_at = at
+        if verified and kind.verifiable:
+            record.last_verified_at = at
         changes = audit.changes(record)
         auth.check_write_area(record, changes, created=created, deleted=deleted)
         action = "create" if created else "delete" if deleted else "update"
         audit.add_entry(record, action, changes, at)
         feed.note(db.session, feed.Noted(kind, record, f"{action}d", was_public, area_before))
         db.session.info.setdefault(STAMPED, weakref.WeakSet()).add(record)
+
+
+def _by_an_editor() -> bool:
+    """Whether an API key with editor rights writes: its writes (imports too) count as checks of the record.
+
+    Commands (`flask import prh`, `flask seed`) write with no key: what they write is not a person's check.
+    """
+    principal = auth.current()
+    return principal is not None and principal.has_role("editor")
 
 
 def _stored(record, name: str):
@@ -191,6 +216,13 @@ def update(record, data: dict):
 def delete(record) -> None:
     with transaction() as writes:
         writes.delete(record)
+
+
+def verify(record):
+    """Mark the record as checked now (see Writes.verify) and commit."""
+    with transaction() as writes:
+        writes.verify(record)
+    return record
 
 
 def _refuse_unstamped_writes(session: Session, _context, _instances) -> None:

@@ -247,15 +247,17 @@ def read_derived(
     media_type: str = "application/json",
     *,
     uses_clock: bool = False,
+    varies_on: tuple = (),
 ):
     """Answer a GET whose body is derived from `model`'s table and those it refers to (see dependencies).
 
     Its ETag is the URL (with the host, for documents with absolute links), the reader's view and the tables' stamps, so a 304 costs one round trip and
     an answer this process has already built is not built again. `build(stamps)` gives the body and
-    headers. Filters that compare with the current time (`upcoming`) set `uses_clock`.
+    headers. Filters that compare with the current time (`upcoming`) set `uses_clock`; whatever else
+    the answer depends on (the reader's own municipalities, another table's state) is in `varies_on`.
     """
     stamps = data_stamps(dependencies(model))
-    etag = make_etag(request.url, view_name(), media_type, stamps, clock() if uses_clock else None)
+    etag = make_etag(request.url, view_name(), media_type, stamps, clock() if uses_clock else None, *varies_on)
     answer_304_if_fresh(etag)
     return cached_answer(etag, lambda: build(stamps), media_type)
 

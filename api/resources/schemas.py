@@ -42,6 +42,19 @@ class RecordSchema(Schema):
         }
 
 
+def LastVerifiedAt() -> ma.fields.AwareDateTime:
+    """When an editor last wrote the record or confirmed it as still true (`POST …/verify`); null while none has."""
+    return ma.fields.AwareDateTime(
+        dump_only=True,
+        allow_none=True,
+        metadata={
+            "description": "When an editor (or admin) last changed the record or verified it as still true "
+            "(`POST …/{id}/verify`); null while none has. Read-only.",
+            "example": "2026-11-28T12:00:00+00:00",
+        },
+    )
+
+
 class ContactSchema(Schema):
     name = Name(required=True)
     title = Text(max_length=200, allow_none=True)

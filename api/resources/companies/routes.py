@@ -15,7 +15,7 @@ from api.models import Company, Municipality
 from api.models.associations import company_spearheads
 from api.negotiation import preferred, vary_on_accept
 from api.pagination import PAGINATION_HEADERS, PageArgsSchema, SortKey
-from api.records import COMPANY, create, delete, update
+from api.records import COMPANY, check_scope, create, delete, update, verify
 from api.resources import records, writes
 from api.resources.companies import facets
 from api.resources.companies.schemas import (
@@ -224,6 +224,22 @@ def _jsonld(company: Company) -> bytes:
     municipality = db.session.get(Municipality, company.municipality) if company.municipality else None
     url = jsonld.public_url("companies.CompaniesByIdViews", company_id=company.id)
     return jsonld.dumps(jsonld.company(company, url, municipality))
+
+
+@blp.route("/<company_id>/verify")
+class CompanyVerifyViews(MethodView):
+    # A verification takes no body; clients that always send JSON may send one, which is ignored.
+    body_media_types = frozenset({"", "application/json"})
+
+    @blp.requires("editor")
+    @blp.response(200, CompanySchema)
+    @blp.errors(404)
+    @blp.doc(operationId="verifyCompany")
+    def post(self, company_id):
+        """Mark a company as checked and still true (sets last_verified_at only; no If-Match needed)"""
+        company = get_company(company_id)
+        check_scope(company)
+        return writes.updated(verify(company))
 
 
 @blp.route("/<company_id>/history")

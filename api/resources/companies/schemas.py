@@ -29,7 +29,7 @@ from api.fields import (
 from api.formats.csv import TAG_SEPARATORS
 from api.models.base import STATUSES
 from api.pagination import ListArgsSchema, Sort
-from api.resources.schemas import DEFAULT_RADIUS_KM, MAX_RADIUS_KM, LocatedSchema
+from api.resources.schemas import DEFAULT_RADIUS_KM, MAX_RADIUS_KM, LastVerifiedAt, LocatedSchema
 from api.smorest import Schema
 
 TAG_LENGTH = 60
@@ -99,6 +99,8 @@ class CompanySchema(LocatedSchema):
             "example": None,
         },
     )
+    last_verified_at = LastVerifiedAt()
+
     def _industry_label(self, company):
         return industry(company.industry_code).label if company.industry_code else None
 

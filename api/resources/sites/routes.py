@@ -9,7 +9,7 @@ from api.extensions import db
 from api.models import Site, Spearhead
 from api.models.associations import site_spearheads
 from api.pagination import PAGINATION_HEADERS, PageArgsSchema, SortKey
-from api.records import SITE, create, delete, update
+from api.records import SITE, check_scope, create, delete, update, verify
 from api.resources import facets, maps, records, writes
 from api.resources.history import AuditEntrySchema, read_history
 from api.resources.sites.schemas import SiteFacetsArgsSchema, SiteFacetsSchema, SiteQueryArgsSchema, SiteSchema
@@ -202,6 +202,22 @@ class SitesByIdViews(MethodView):
         site = get_site(site_id)
         writes.check_writable(site)
         delete(site)
+
+
+@blp.route("/<site_id>/verify")
+class SiteVerifyViews(MethodView):
+    # A verification takes no body; clients that always send JSON may send one, which is ignored.
+    body_media_types = frozenset({"", "application/json"})
+
+    @blp.requires("editor")
+    @blp.response(200, SiteSchema)
+    @blp.errors(404)
+    @blp.doc(operationId="verifySite")
+    def post(self, site_id):
+        """Mark a site as checked and still true (sets last_verified_at only; no If-Match needed)"""
+        site = get_site(site_id)
+        check_scope(site)
+        return writes.updated(verify(site))
 
 
 @blp.route("/<site_id>/history")

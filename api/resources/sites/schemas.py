@@ -15,7 +15,7 @@ from api.fields import (
     Text,
 )
 from api.pagination import Sort
-from api.resources.schemas import ContactSchema, LocatedSchema, MapQueryArgsSchema
+from api.resources.schemas import ContactSchema, LastVerifiedAt, LocatedSchema, MapQueryArgsSchema
 from api.smorest import Schema
 
 KINDS = ("premises", "plot")
@@ -102,6 +102,7 @@ class SiteSchema(LocatedSchema):
         metadata={"description": f"https only, at most {MAX_IMAGES}.", "example": ["https://www.karstula.fi/kuvat/tontti.jpg"]},
     )
     spearheads = References("id", load_default=list, validate=ma.validate.Length(max=100))
+    last_verified_at = LastVerifiedAt()
 
     @ma.validates_schema
     def area_of_its_kind(self, data, **kwargs):

@@ -1,0 +1,1 @@
+"""Keeping the data true: the review list and likely duplicates of companies."""
