@@ -4,12 +4,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import marshmallow as ma
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from api.domain.industry import CODE_SET
 from api.extensions import db
-from api.models import Company, Event, Municipality, Site, Spearhead
+from api.models import Action, Company, Event, Municipality, Site, Spearhead
 from api.records.rules import conflict, invalid, resolve
+from api.resources.actions.schemas import ActionSchema
 from api.resources.companies.schemas import CompanySchema
 from api.resources.events.schemas import EventSchema
 from api.resources.municipalities.schemas import MunicipalitySchema
@@ -76,6 +77,29 @@ def _site_references(data: dict, resolve: Resolve = resolve) -> dict:
     return data
 
 
+def _action_references(data: dict, resolve: Resolve = resolve) -> dict:
+    # A slug is accepted on write and stored as the spearhead's id.
+    named = data["spearhead"]
+    query = select(Spearhead.id).where(or_(Spearhead.id == named, Spearhead.slug == named), Spearhead.deleted_at.is_(None))
+    spearhead_id = db.session.scalars(query).first()
+    if spearhead_id is None:
+        invalid("spearhead", f"Unknown: {named}.")
+    data["spearhead"] = spearhead_id
+    data["municipalities"] = resolve(Municipality, Municipality.code, data["municipalities"], "municipalities")
+    data["events"] = resolve(Event, Event.id, data["events"], "events")
+    if data["proposed_at_event"]:
+        resolve(Event, Event.id, [data["proposed_at_event"]], "proposed_at_event")
+    company_id = (data["responsible"] or {}).get("company")
+    if company_id:
+        resolve(Company, Company.id, [company_id], "responsible.company")
+    return data
+
+
+def _action_area(action) -> set[str]:
+    """An action for the whole sub-region (no municipalities) belongs to every municipality's feed."""
+    return _codes(action.municipalities) or set(db.session.scalars(select(Municipality.code).where(Municipality.deleted_at.is_(None))))
+
+
 def _spearhead_references(data: dict, resolve: Resolve = resolve) -> dict:
     data["municipalities"] = resolve(Municipality, Municipality.code, data["municipalities"], "municipalities")
     return data
@@ -108,9 +132,10 @@ SPEARHEAD = Kind(
     cascade=((Company, "spearheads"), (Event, "spearheads"), (Site, "spearheads")),
 )
 SITE = Kind("site", Site, SiteSchema, area=lambda site: {site.municipality}, references=_site_references)
+ACTION = Kind("action", Action, ActionSchema, area=_action_area, references=_action_references)
 MUNICIPALITY = Kind("municipality", Municipality, MunicipalitySchema, area=lambda municipality: {municipality.code}, unique=_municipality_unique)
 
-KINDS = {kind.model: kind for kind in (COMPANY, EVENT, SPEARHEAD, SITE, MUNICIPALITY)}
+KINDS = {kind.model: kind for kind in (COMPANY, EVENT, SPEARHEAD, SITE, ACTION, MUNICIPALITY)}
 
 
 def kind_of(record) -> Kind:
