@@ -2,7 +2,9 @@
 
 import pytest
 
+from api.cli.seed import seed_region
 from tests import payloads
+from tests.conftest import SEED_DIR
 
 ACTIONS = "/api/v1/actions"
 MERGE = "application/merge-patch+json"
@@ -190,3 +192,20 @@ def test_change_feed_and_webhook_types(client, partner, region):
     assert len(partner.get("/api/v1/changes?resource=action&municipality=601").get_json()) == 1
     hook = partner.post("/api/v1/webhooks", json={"url": "https://hooks.example/in", "events": ["action.*"]})
     assert hook.status_code == 201, hook.get_json()
+
+
+def test_seed_adds_one_or_two_example_actions_per_spearhead_proposed_at_the_workshop(app, anonymous):
+    with app.app_context():
+        added = seed_region(SEED_DIR)
+        assert seed_region(SEED_DIR)["actions"] == 0
+    actions = anonymous.get(f"{ACTIONS}?page_size=100").get_json()
+    assert len(actions) == added["actions"]
+    (workshop,) = anonymous.get("/api/v1/events").get_json()
+    spearheads = anonymous.get("/api/v1/spearheads").get_json()
+    for spearhead in spearheads:
+        counted = sum(spearhead["actions"].values())
+        assert 1 <= counted <= 2, spearhead["slug"]
+        assert len(anonymous.get(f"/api/v1/spearheads/{spearhead['slug']}/actions").get_json()) == counted
+    for action in actions:
+        assert action["proposed_at_event"] == workshop["id"] and action["status"] == "published"
+        assert action["description"]["fi"].startswith("Esimerkkitoimenpide") and action["description"]["en"].startswith("Example action")
