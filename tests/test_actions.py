@@ -209,3 +209,9 @@ def test_seed_adds_one_or_two_example_actions_per_spearhead_proposed_at_the_work
     for action in actions:
         assert action["proposed_at_event"] == workshop["id"] and action["status"] == "published"
         assert action["description"]["fi"].startswith("Esimerkkitoimenpide") and action["description"]["en"].startswith("Example action")
+
+
+def test_type_ahead_keeps_the_contracts_kinds(client, anonymous, region):
+    add(client, title={"fi": "Hankintarengas puurakentamiseen"})
+    assert client.get(f"{ACTIONS}?q=hankintarengas").get_json()
+    assert anonymous.get("/api/v1/search/suggest?q=hankintar").get_json() == []
