@@ -73,6 +73,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from api import docs_assets, health
     from api.extensions import api
+    from api.resources.actions.calendar import blp as action_calendars
     from api.resources.actions.routes import blp as actions
     from api.resources.changes.routes import blp as changes
     from api.resources.companies.files import blp as company_files
@@ -87,7 +88,7 @@ def register_blueprints(app: Flask) -> None:
     from api.resources.webhooks import routes as webhooks
 
     app.register_blueprint(docs_assets.blp)
-    for blueprint in (municipalities, companies, company_files, events, event_calendars, sites, actions, spearheads, industries, search_suggestions, changes, health.blp):
+    for blueprint in (municipalities, companies, company_files, events, event_calendars, sites, actions, action_calendars, spearheads, industries, search_suggestions, changes, health.blp):
         api.register_blueprint(blueprint)
     api.register_blueprint(webhooks.blp)
     webhooks.document_messages(api.spec)

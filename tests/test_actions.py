@@ -1,6 +1,9 @@
 """Strategy actions: the workshop's proposals under each spearhead, on the one write path, with their own filters and order."""
 
+from datetime import date
+
 import pytest
+from icalendar import Calendar
 
 from api.cli.seed import seed_region
 from tests import payloads
@@ -215,3 +218,35 @@ def test_type_ahead_keeps_the_contracts_kinds(client, anonymous, region):
     add(client, title={"fi": "Hankintarengas puurakentamiseen"})
     assert client.get(f"{ACTIONS}?q=hankintarengas").get_json()
     assert anonymous.get("/api/v1/search/suggest?q=hankintar").get_json() == []
+
+
+def test_ical_feed_of_deadlines(client, anonymous, region):
+    viitasaari = add(client, stage="in_progress", starts_on="2027-01-15", due_on="2027-06-30", progress_note={"fi": "Puolivälissä."})
+    karstula = add(client, municipalities=["226"], due_on="2027-03-31", starts_on=None, title={"fi": "Karstulan toimenpide", "sv": "Karstulas åtgärd"})
+    add(client, due_on=None, starts_on=None)
+    add(client, status="draft")
+    answer = anonymous.get(f"{ACTIONS}.ics")
+    assert answer.status_code == 200 and answer.mimetype == "text/calendar"
+    todos = {str(todo["UID"]): todo for todo in Calendar.from_ical(answer.data).walk("VTODO")}
+    # Published actions with a due date only.
+    assert set(todos) == {viitasaari["id"], karstula["id"]}
+    todo = todos[viitasaari["id"]]
+    assert todo.decoded("DUE") == date(2027, 6, 30) and todo["DUE"].params["VALUE"] == "DATE"
+    assert todo.decoded("DTSTART") == date(2027, 1, 15)
+    assert str(todo["SUMMARY"]) == "Yhteinen puurakentamisen hankintarengas"
+    assert str(todo["STATUS"]) == "IN-PROCESS" and int(todo["SEQUENCE"]) == 0
+    assert "Puolivälissä." in str(todo["DESCRIPTION"])
+
+    # The list's filters, and the language asked for.
+    only = Calendar.from_ical(anonymous.get(f"{ACTIONS}.ics?municipality=226&lang=sv").data).walk("VTODO")
+    assert [(str(todo["UID"]), str(todo["SUMMARY"])) for todo in only] == [(karstula["id"], "Karstulas åtgärd")]
+    assert not Calendar.from_ical(anonymous.get(f"{ACTIONS}.ics?spearhead=nothing").data).walk("VTODO")
+
+    # An update keeps the UID and raises SEQUENCE; the feed's ETag follows.
+    etag = client.get(f"{ACTIONS}/{viitasaari['id']}").headers["ETag"]
+    client.patch(f"{ACTIONS}/{viitasaari['id']}", json={"stage": "done"}, headers={"If-Match": etag}, content_type=MERGE)
+    again = anonymous.get(f"{ACTIONS}.ics", headers={"If-None-Match": answer.headers["ETag"]})
+    assert again.status_code == 200
+    todo = {str(todo["UID"]): todo for todo in Calendar.from_ical(again.data).walk("VTODO")}[viitasaari["id"]]
+    assert int(todo["SEQUENCE"]) == 1 and str(todo["STATUS"]) == "COMPLETED"
+    assert anonymous.get(f"{ACTIONS}.ics?lang=de").status_code == 422

@@ -88,6 +88,7 @@ LISTED_PARAMETERS = {
     ("/api/v1/actions", "get"): PAGING | SYNC | ACTION_FILTERS,
     ("/api/v1/spearheads/{id_or_slug}/actions", "get"): PAGING | SYNC | ACTION_FILTERS - {"spearhead"},
     ("/api/v1/actions/{action_id}/history", "get"): PAGING,
+    ("/api/v1/actions.ics", "get"): ACTION_FILTERS - {"status"} | {"updated_since"},
     ("/api/v1/sites", "get"): PAGING | SYNC | SITE_FILTERS,
     ("/api/v1/sites/facets", "get"): SITE_FILTERS,
     ("/api/v1/spearheads/{id_or_slug}/sites", "get"): PAGING | SYNC | SITE_FILTERS - {"spearhead"},

@@ -100,7 +100,7 @@ class SpearheadActionsArgsSchema(ActionQueryArgsSchema):
 
 
 class ActionCalendarArgsSchema(ActionFilterArgsSchema):
-    """The list's filters for the iCalendar feed, which is not paged."""
+    """The list's filters for the iCalendar feed, which is not paged and holds published actions only."""
 
     class Meta(ActionFilterArgsSchema.Meta):
-        exclude = ("page", "page_size", "include_deleted", "updated_since")
+        exclude = ("page", "page_size", "include_deleted", "status")
