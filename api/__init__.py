@@ -102,6 +102,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from api.cli.actions import actions_command
     from api.cli.changes import changes_command
     from api.cli.imports import import_group
     from api.cli.keys import keys_command
@@ -115,3 +116,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(keys_command)
     app.cli.add_command(changes_command)
     app.cli.add_command(webhooks_command)
+    app.cli.add_command(actions_command)

@@ -1,6 +1,9 @@
 """Strategy actions: the workshop's proposals under each spearhead, on the one write path, with their own filters and order."""
 
-from datetime import date
+import csv
+import io
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from icalendar import Calendar
@@ -250,3 +253,28 @@ def test_ical_feed_of_deadlines(client, anonymous, region):
     todo = {str(todo["UID"]): todo for todo in Calendar.from_ical(again.data).walk("VTODO")}[viitasaari["id"]]
     assert int(todo["SEQUENCE"]) == 1 and str(todo["STATUS"]) == "COMPLETED"
     assert anonymous.get(f"{ACTIONS}.ics?lang=de").status_code == 422
+
+
+def test_report_of_overdue_and_due_soon_actions(client, runner, region):
+    day = datetime.now(ZoneInfo("Europe/Helsinki")).date()
+    overdue = add(client, starts_on=None, due_on=str(day - timedelta(days=3)), title={"fi": "Myöhässä oleva"})
+    soon = add(client, starts_on=None, due_on=str(day + timedelta(days=10)), municipalities=[], title={"fi": "Pian erääntyvä"})
+    later = add(client, starts_on=None, due_on=str(day + timedelta(days=45)), municipalities=["226"])
+    add(client, starts_on=None, due_on=str(day - timedelta(days=3)), stage="done")
+
+    table = runner.invoke(args=["actions", "report"])
+    assert table.exit_code == 0, table.output
+    lines = table.output.splitlines()
+    assert lines[0].split()[:4] == ["due_on", "days_left", "state", "stage"]
+    assert [line.split()[0] for line in lines[1:3]] == [str(day - timedelta(days=3)), str(day + timedelta(days=10))]
+    assert "Myöhässä oleva" in lines[1] and "overdue" in lines[1] and "Pian erääntyvä" in lines[2] and "all" in lines[2]
+    assert "1 overdue, 1 due within 30 days." in table.output
+
+    rows = list(csv.DictReader(io.StringIO(runner.invoke(args=["actions", "report", "--format", "csv", "--days", "60"]).output)))
+    assert [row["id"] for row in rows] == [overdue["id"], soon["id"], later["id"]]
+    assert rows[0]["days_left"] == "-3" and rows[0]["spearhead"] == region["slug"]
+    # A municipality's report holds its own actions and those of the whole sub-region.
+    rows = list(csv.DictReader(io.StringIO(runner.invoke(args=["actions", "report", "--format", "csv", "--municipality", "226", "--days", "60"]).output)))
+    assert [row["id"] for row in rows] == [soon["id"], later["id"]]
+    unknown = runner.invoke(args=["actions", "report", "--municipality", "999"])
+    assert unknown.exit_code == 2 and "999" in unknown.output
