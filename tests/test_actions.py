@@ -278,3 +278,43 @@ def test_report_of_overdue_and_due_soon_actions(client, runner, region):
     assert [row["id"] for row in rows] == [soon["id"], later["id"]]
     unknown = runner.invoke(args=["actions", "report", "--municipality", "999"])
     assert unknown.exit_code == 2 and "999" in unknown.output
+
+
+def test_openapi_documents_every_action_operation_and_filter(client):
+    spec = client.get("/api/openapi.json").get_json()
+    operations = {
+        operation["operationId"]: operation
+        for path in ("/api/v1/actions", "/api/v1/actions/{action_id}", "/api/v1/actions/{action_id}/history",
+                     "/api/v1/spearheads/{id_or_slug}/actions", "/api/v1/actions.ics")
+        for method, operation in spec["paths"][path].items()
+        if method in {"get", "post", "put", "patch", "delete"}
+    }
+    assert set(operations) == {
+        "listActions", "getAction", "createAction", "replaceAction", "updateAction", "deleteAction", "listActionHistory",
+        "listSpearheadActions", "getActionsCalendar",
+    }
+    assert {"403", "412", "428"} <= set(operations["updateAction"]["responses"])
+    action = spec["components"]["schemas"]["Action"]["properties"]
+    assert action["stage"]["enum"] == ["in_progress", "approved", "proposed", "done", "dropped"]
+    assert action["kind"]["enum"] == ["action", "operating_model", "cooperation"]
+    assert all("example" in action[name] for name in ("spearhead", "title", "stage", "municipalities", "due_on"))
+    counts = spec["components"]["schemas"]["Spearhead"]["properties"]["actions"]
+    assert counts["readOnly"] and counts["example"] == {"proposed": 3, "in_progress": 1}
+
+
+def test_sync_and_the_spearhead_lists_etag(client, anonymous, region):
+    spearheads = anonymous.get("/api/v1/spearheads")
+    first = add(client)
+    second = add(client, municipalities=["226"])
+    since = first["updated_at"].replace("+", "%2B")
+    assert set(ids(anonymous.get(f"{ACTIONS}?updated_since={since}"))) == {first["id"], second["id"]}
+    assert ids(anonymous.get(f"{ACTIONS}?updated_since={second['updated_at'].replace('+', '%2B')}")) == [second["id"]]
+    # A list of spearheads shows their counts, so its ETag follows the actions too.
+    assert anonymous.get("/api/v1/spearheads", headers={"If-None-Match": spearheads.headers["ETag"]}).status_code == 200
+
+
+def test_a_search_index_rebuild_keeps_finding_actions(client, runner, anonymous, region):
+    action = add(client, title={"fi": "Matkailun yhteismarkkinointi"})
+    result = runner.invoke(args=["search", "reindex"])
+    assert result.exit_code == 0 and "1 actions" in result.output, result.output
+    assert ids(anonymous.get(f"{ACTIONS}?q=matkailu")) == [action["id"]]
