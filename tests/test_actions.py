@@ -318,3 +318,14 @@ def test_a_search_index_rebuild_keeps_finding_actions(client, runner, anonymous,
     result = runner.invoke(args=["search", "reindex"])
     assert result.exit_code == 0 and "1 actions" in result.output, result.output
     assert ids(anonymous.get(f"{ACTIONS}?q=matkailu")) == [action["id"]]
+
+
+def test_a_draft_spearhead_or_event_leaves_no_trace_in_its_actions(client, anonymous, region):
+    draft = client.post("/api/v1/spearheads", json=payloads.spearhead("secret-plan", status="draft")).get_json()
+    event = client.post("/api/v1/events", json=payloads.event(status="draft")).get_json()
+    action = add(client, spearhead="secret-plan", proposed_at_event=event["id"], events=[event["id"]])
+    assert action["spearhead"] == draft["id"] and action["proposed_at_event"] == event["id"]
+    public = anonymous.get(f"{ACTIONS}/{action['id']}").get_json()
+    assert (public["spearhead"], public["proposed_at_event"], public["events"]) == (None, None, [])
+    assert ids(anonymous.get(f"{ACTIONS}?spearhead=secret-plan")) == []
+    assert draft["id"] not in anonymous.get(ACTIONS).get_data(as_text=True)

@@ -9,6 +9,7 @@ from api.models.associations import action_events, action_municipalities
 from api.models.base import Base, JSONDocument, LocalizedText, RecordMixin, localized, new_id, public_stamp_index
 from api.models.event import Event
 from api.models.municipality import Municipality
+from api.models.spearhead import Spearhead
 
 
 class Action(RecordMixin, Base):
@@ -39,3 +40,6 @@ class Action(RecordMixin, Base):
         secondary=action_municipalities, lazy="selectin", order_by=Municipality.code
     )
     events: Mapped[list[Event]] = relationship(secondary=action_events, lazy="selectin", order_by=Event.start_time)
+    # The records the ids name, read to show each id only to readers who may see its record (api.fields.Reference).
+    spearhead_record: Mapped[Spearhead] = relationship(foreign_keys=[spearhead], viewonly=True, lazy="selectin")
+    proposed_at: Mapped[Event | None] = relationship(foreign_keys=[proposed_at_event], viewonly=True, lazy="selectin")

@@ -8,6 +8,7 @@ from api.fields import (
     LocalizedTitleSchema,
     MunicipalityCode,
     Name,
+    Reference,
     References,
     Repeatable,
     SearchQuery,
@@ -34,11 +35,10 @@ class ResponsibleSchema(Schema):
 
 class ActionSchema(RecordSchema):
     id = ma.fields.String(dump_only=True, metadata={"example": EXAMPLE_ID})
-    spearhead = Text(
+    spearhead = Reference(
+        "spearhead_record",
         required=True,
-        max_length=100,
-        min_length=1,
-        metadata={"description": "The spearhead's id; a slug is accepted on write and stored as the id.", "example": "wood-bioeconomy"},
+        metadata={"description": "The spearhead's id (null to readers of a draft spearhead); a slug is accepted on write and stored as the id.", "example": "wood-bioeconomy"},
     )
     kind = ma.fields.String(
         load_default="action",
@@ -64,8 +64,8 @@ class ActionSchema(RecordSchema):
     progress_note = LocalizedColumns(
         LocalizedTextSchema, load_default=None, allow_none=True, metadata={"example": {"fi": "Kolme yritystä mukana, sopimus valmisteilla."}}
     )
-    proposed_at_event = ma.fields.String(
-        load_default=None, allow_none=True, metadata={"description": "The id of the event that proposed it, such as the workshop."}
+    proposed_at_event = Reference(
+        "proposed_at", load_default=None, allow_none=True, metadata={"description": "The id of the event that proposed it, such as the workshop."}
     )
     events = References("id", load_default=list, validate=ma.validate.Length(max=100), metadata={"description": "Related event ids."})
 
