@@ -184,9 +184,13 @@ def test_spearhead_sublist_and_counts_by_stage(client, anonymous, region):
     assert anonymous.get(f"{spearhead_url}/actions?spearhead=x").status_code == 422
     assert anonymous.get("/api/v1/spearheads/nothing/actions").status_code == 404
 
-    # A spearhead is not deleted from under its actions.
+    # Its actions exist only under it: deleting the spearhead deletes them, each a change of its own.
     etag = client.get(spearhead_url).headers["ETag"]
-    assert client.delete(spearhead_url, headers={"If-Match": etag}).status_code == 409
+    assert client.delete(spearhead_url, headers={"If-Match": etag}).status_code == 204
+    assert anonymous.get(ACTIONS).get_json() == []
+    deleted = [change for change in client.get("/api/v1/changes?resource=action").get_json() if change["action"] == "deleted"]
+    assert len(deleted) == 4
+    assert client.get(f"{ACTIONS}/{in_progress['id']}/history").get_json()[0]["action"] == "delete"
 
 
 def test_change_feed_and_webhook_types(client, partner, region):

@@ -39,6 +39,9 @@ class Kind:
     # (model, link): deleting a record of this kind takes it off the records of `model` that link it in
     # `link`, each as a write of its own in the same transaction.
     cascade: tuple[tuple[type, str], ...] = field(default=())
+    # (model, column): deleting a record of this kind deletes the live records of `model` whose
+    # `column` names it (they cannot exist without it), each as a write of its own in the same transaction.
+    owns: tuple[tuple[type, str], ...] = field(default=())
 
 
 def _codes(linked) -> set[str]:
@@ -130,6 +133,7 @@ SPEARHEAD = Kind(
     area=lambda spearhead: _codes(spearhead.municipalities),
     references=_spearhead_references, unique=_spearhead_unique,
     cascade=((Company, "spearheads"), (Event, "spearheads"), (Site, "spearheads")),
+    owns=((Action, "spearhead"),),
 )
 SITE = Kind("site", Site, SiteSchema, area=lambda site: {site.municipality}, references=_site_references)
 ACTION = Kind("action", Action, ActionSchema, area=_action_area, references=_action_references)

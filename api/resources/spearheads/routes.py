@@ -7,10 +7,10 @@ from sqlalchemy.orm import selectinload
 
 from api import search
 from api.extensions import db
-from api.models import Action, Event, Site, Spearhead
+from api.models import Event, Site, Spearhead
 from api.models.associations import spearhead_municipalities
 from api.pagination import PAGINATION_HEADERS, PageArgsSchema, SortKey
-from api.records import SPEARHEAD, conflict, create, delete, update
+from api.records import SPEARHEAD, create, delete, update
 from api.resources import maps, records, writes
 from api.resources.actions import routes as actions
 from api.resources.actions.schemas import ActionSchema, SpearheadActionsArgsSchema
@@ -131,19 +131,17 @@ class SpearheadsByIdViews(MethodView):
     @blp.requires("admin")
     @blp.response(204)
     @blp.conditional_write
-    @blp.errors(404, 409)
+    @blp.errors(404)
     @blp.doc(operationId="deleteSpearhead")
     def delete(self, id_or_slug):
         """Delete a spearhead (soft: it leaves reads, a tombstone stays for sync)
 
         Companies and events that name it lose the link in the same transaction, each as a write of
         its own (a new updated_at, version and ETag, and a history entry), so sync clients see them change.
-        A spearhead with strategy actions is not deleted (409): an action belongs under one spearhead.
+        Its strategy actions, which exist only under it, are deleted with it, each as a write of its own.
         """
         spearhead = get_spearhead(id_or_slug)
         writes.check_writable(spearhead)
-        if db.session.scalar(select(Action.id).where(Action.spearhead == spearhead.id, Action.deleted_at.is_(None)).limit(1)):
-            conflict("actions", "The spearhead has strategy actions; move them under another spearhead or delete them first.")
         delete(spearhead)
 
 
