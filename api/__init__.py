@@ -73,6 +73,8 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from api import docs_assets, health
     from api.extensions import api
+    from api.resources.actions.calendar import blp as action_calendars
+    from api.resources.actions.routes import blp as actions
     from api.resources.changes.routes import blp as changes
     from api.resources.companies.files import blp as company_files
     from api.resources.companies.routes import blp as companies
@@ -87,7 +89,7 @@ def register_blueprints(app: Flask) -> None:
     from api.resources.webhooks import routes as webhooks
 
     app.register_blueprint(docs_assets.blp)
-    for blueprint in (municipalities, review, companies, company_files, events, event_calendars, sites, spearheads, industries, search_suggestions, changes, health.blp):
+    for blueprint in (municipalities, review, companies, company_files, events, event_calendars, sites, actions, action_calendars, spearheads, industries, search_suggestions, changes, health.blp):
         api.register_blueprint(blueprint)
     api.register_blueprint(webhooks.blp)
     webhooks.document_messages(api.spec)
@@ -101,6 +103,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from api.cli.actions import actions_command
     from api.cli.changes import changes_command
     from api.cli.imports import import_group
     from api.cli.keys import keys_command
@@ -116,3 +119,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(changes_command)
     app.cli.add_command(webhooks_command)
     app.cli.add_command(review_command)
+    app.cli.add_command(actions_command)

@@ -13,7 +13,7 @@ from api.models.base import LocalizedText
 
 # Stamps and the lock counter change on every write; the entry's own `at` says when.
 BOOKKEEPING = frozenset({"created_at", "updated_at", "version"})
-RECORD_TYPES = {"companies": "company", "events": "event", "spearheads": "spearhead", "municipalities": "municipality", "sites": "site"}
+RECORD_TYPES = {"companies": "company", "events": "event", "spearheads": "spearhead", "municipalities": "municipality", "sites": "site", "actions": "action"}
 
 
 def plain(value):
@@ -53,6 +53,8 @@ def _shown_attributes(mapper):
     # Multilingual texts are reported as one {fi, sv, en} field, not as their per-language columns.
     hidden = BOOKKEEPING | {prop.key for composite in mapper.composites for prop in composite.props}
     hidden |= {mapper.get_property_by_column(column).key for column in mapper.primary_key}
+    # A view-only relationship (a spearhead's actions) is written through the other side, not this record.
+    hidden |= {relationship.key for relationship in mapper.relationships if relationship.viewonly}
     return [attribute for attribute in mapper.attrs if attribute.key not in hidden]
 
 

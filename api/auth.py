@@ -50,7 +50,10 @@ def require_role(role: str) -> Principal:
 
 
 # The field that places a record in an editor's area; editors write only these kinds of record.
-AREA_FIELDS = {"companies": "municipality", "events": "municipalities", "sites": "municipality"}
+AREA_FIELDS = {"companies": "municipality", "events": "municipalities", "sites": "municipality", "actions": "municipalities"}
+# Kinds whose every municipality must be in a limited editor's area; none means the whole
+# sub-region, which no limited editor holds (an action for all of it is for admins).
+WHOLE_AREA = frozenset({"actions"})
 
 
 def _codes(value) -> set:
@@ -60,11 +63,12 @@ def _codes(value) -> set:
     return {value}
 
 
-def _require_area(codes: set, what: str) -> None:
+def _require_area(codes: set, what: str, *, every: bool = False) -> None:
     principal = current()
     if principal is None or principal.role != "editor" or not principal.municipalities:
         return
-    if not principal.municipalities & codes:
+    inside = bool(codes) and codes <= principal.municipalities if every else bool(principal.municipalities & codes)
+    if not inside:
         allowed = ", ".join(sorted(principal.municipalities))
         raise Forbidden(f"The key {principal.name!r} edits records of municipalities {allowed} only; {what}.")
 
@@ -72,28 +76,32 @@ def _require_area(codes: set, what: str) -> None:
 def check_stored_area(record) -> None:
     """403 before anything else when an editor limited to some municipalities targets a record outside them."""
     if field := AREA_FIELDS.get(record.__tablename__):
-        _require_area(_codes(getattr(record, field)), "this record lies outside them")
+        _require_area(_codes(getattr(record, field)), "this record lies outside them", every=record.__tablename__ in WHOLE_AREA)
 
 
 def check_write_area(record, changes: dict, *, created: bool, deleted: bool) -> None:
     """A limited editor's write must find the record in their area and leave it there.
 
     A company is in the area when its municipality is one of the editor's, an event when at least one
-    of its municipalities is. `changes` holds the area field's stored value when the write changes it.
+    of its municipalities is, an action when all of its municipalities are (see WHOLE_AREA).
+    `changes` holds the area field's stored value when the write changes it.
     """
     field = AREA_FIELDS.get(record.__tablename__)
     if field is None:
         return
+    every = record.__tablename__ in WHOLE_AREA
     written = getattr(record, field)
     if not created:
-        _require_area(_codes(changes[field][0] if field in changes else written), "this record lies outside them")
+        _require_area(_codes(changes[field][0] if field in changes else written), "this record lies outside them", every=every)
     if not deleted:
-        check_written_area(written, created=created)
+        check_written_area(written, created=created, every=every)
 
 
-def check_written_area(value, *, created: bool) -> None:
+def check_written_area(value, *, created: bool, every: bool = False) -> None:
     """403 when a limited editor would leave a record (by its area field's value) outside their area."""
-    _require_area(_codes(value), "the record would lie outside them" if created else "the change would move the record outside them")
+    _require_area(
+        _codes(value), "the record would lie outside them" if created else "the change would move the record outside them", every=every
+    )
 
 
 def sees_drafts() -> bool:

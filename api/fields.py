@@ -286,6 +286,22 @@ class References(ma.fields.List):
         return keys
 
 
+class Reference(Text):
+    """One related record, written and shown as its key (a column), like References.
+
+    `related` names the relationship that loads the record: a reader who may not see it (a draft, a
+    deleted record) is shown null, so a draft spearhead leaves no trace in its actions either.
+    """
+
+    def __init__(self, related: str, **kwargs):
+        self.related = related
+        super().__init__(max_length=100, min_length=1, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        record = getattr(obj, self.related, None)  # no record: the OpenAPI document showing a default
+        return value if record is None or may_see(record) else None
+
+
 SEARCH_LENGTH = 200
 MAX_REPEATS = 100
 

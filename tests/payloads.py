@@ -114,3 +114,18 @@ def site(**changes) -> dict:
         "image_urls": ["https://www.karstula.example/tontti.jpg"],
         **changes,
     }
+
+
+def action(spearhead: str = "wood-bioeconomy", **changes) -> dict:
+    return {
+        "spearhead": spearhead,
+        "kind": "cooperation",
+        "title": {"fi": "Yhteinen puurakentamisen hankintarengas", "en": "A joint procurement ring for wood construction"},
+        "description": {"fi": "Kunnat hankkivat puurakentamista yhdessä sahojen kanssa."},
+        "stage": "proposed",
+        "responsible": {"name": "Viitasaaren elinkeinopalvelut"},
+        "municipalities": ["931"],
+        "starts_on": "2027-01-15",
+        "due_on": "2027-06-30",
+        **changes,
+    }

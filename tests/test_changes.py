@@ -153,7 +153,7 @@ def test_prh_import_and_seeds_are_in_the_feed(client, runner):
     assert runner.invoke(args=["seed"]).exit_code == 0
     seeded = read_feed(client)
     kinds = {resource for resource, _ in _summary(seeded)}
-    assert kinds == {"municipality", "spearhead", "company", "event", "site"} and {c["action"] for c in seeded} == {"created"}
+    assert kinds == {"municipality", "spearhead", "company", "event", "site", "action"} and {c["action"] for c in seeded} == {"created"}
     assert runner.invoke(args=["seed"]).exit_code == 0
     assert read_feed(client, seeded[-1]["cursor"]) == []
 

@@ -1,4 +1,4 @@
-"""A Python client generated from the served OpenAPI document pages a filtered list of a real server."""
+"""A Python client generated from the served OpenAPI document pages a filtered list of a real server and creates a record."""
 
 import importlib
 import subprocess
@@ -7,6 +7,7 @@ from pathlib import Path
 
 import orjson
 
+from tests import payloads
 from tests.live import gunicorn
 
 GENERATOR = Path(sys.executable).with_name("openapi-python-client")
@@ -32,6 +33,9 @@ def test_generated_python_client_calls_a_filtered_paged_list(app, database_url, 
     try:
         package = importlib.import_module("directory_client")
         list_companies = importlib.import_module("directory_client.api.companies.list_companies")
+        create_action = importlib.import_module("directory_client.api.actions.create_action")
+        list_actions = importlib.import_module("directory_client.api.actions.list_actions")
+        models = importlib.import_module("directory_client.models")
     finally:
         sys.path.remove(str(tmp_path))
     expected = client.get("/api/v1/companies?municipality=226&municipality=931&sort=name&page=2&page_size=1")
@@ -41,6 +45,19 @@ def test_generated_python_client_calls_a_filtered_paged_list(app, database_url, 
         api = package.AuthenticatedClient(base_url=server.base_url, token=create_key("partner"))
         with api:
             answer = list_companies.sync_detailed(client=api, municipality=["226", "931"], sort="name", page=2, page_size=1)
+        # A frontend's flow for strategy actions: an admin adds one, the list by stage shows it.
+        admin = package.AuthenticatedClient(base_url=server.base_url, token=create_key("admin"))
+        with admin:
+            body = models.Action.from_dict(payloads.action(stage="in_progress", title={"fi": "Generoidun asiakkaan toimenpide"}))
+            created = create_action.sync_detailed(client=admin, body=body)
+            listed = list_actions.sync_detailed(
+                client=admin, stage=[models.ListActionsStageItem("in_progress")], municipality=["931"], page_size=100
+            )
     assert answer.status_code == 200, answer.content
     assert [company.to_dict() for company in answer.parsed] == expected.get_json()
     assert orjson.loads(answer.headers["X-Pagination"]) == orjson.loads(expected.headers["X-Pagination"])
+    assert created.status_code == 201, created.content
+    assert created.parsed.title.fi == "Generoidun asiakkaan toimenpide" and created.parsed.due_on.isoformat() == "2027-06-30"
+    assert listed.status_code == 200, listed.content
+    assert created.parsed.id in [action.id for action in listed.parsed]
+    assert {action.stage for action in listed.parsed} == {"in_progress"}

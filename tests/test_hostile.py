@@ -77,6 +77,7 @@ def _concrete(client, template: str) -> str | None:
     samples = {
         "webhook_id": _webhook(client),
         "site_id": client.get("/api/v1/sites?page_size=1").get_json()[0]["id"],
+        "action_id": client.get("/api/v1/actions?page_size=1").get_json()[0]["id"],
         "company_id": client.get("/api/v1/companies?page_size=1").get_json()[0]["id"],
         "event_id": client.get("/api/v1/events?page_size=1").get_json()[0]["id"],
         "id_or_slug": client.get("/api/v1/spearheads?page_size=1").get_json()[0]["slug"],

@@ -83,7 +83,12 @@ SITE_FILTERS = {
     "q", "municipality", "kind", "use", "availability", "offer", "zoning", "spearhead", "connection",
     "min_area_m2", "max_area_m2", "max_price", "price_unit", "status", "bbox", "near", "radius_km",
 }
+ACTION_FILTERS = {"q", "spearhead", "kind", "stage", "municipality", "due_before", "overdue", "status"}
 LISTED_PARAMETERS = {
+    ("/api/v1/actions", "get"): PAGING | SYNC | ACTION_FILTERS,
+    ("/api/v1/spearheads/{id_or_slug}/actions", "get"): PAGING | SYNC | ACTION_FILTERS - {"spearhead"},
+    ("/api/v1/actions/{action_id}/history", "get"): PAGING,
+    ("/api/v1/actions.ics", "get"): ACTION_FILTERS - {"status"} | {"updated_since"},
     ("/api/v1/sites", "get"): PAGING | SYNC | SITE_FILTERS,
     ("/api/v1/sites/facets", "get"): SITE_FILTERS,
     ("/api/v1/spearheads/{id_or_slug}/sites", "get"): PAGING | SYNC | SITE_FILTERS - {"spearhead"},

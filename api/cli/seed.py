@@ -15,7 +15,8 @@ from api import records
 from api.cli.synthetic import add_synthetic
 from api.extensions import db
 from api.models import Company, Municipality, Spearhead
-from api.records import COMPANY, EVENT, MUNICIPALITY, SITE, SPEARHEAD, Kind, Writes
+from api.records import ACTION, COMPANY, EVENT, MUNICIPALITY, SITE, SPEARHEAD, Kind, Writes
+from api.resources.actions.schemas import ActionSchema
 from api.resources.companies.schemas import CompanySchema
 from api.resources.events.schemas import EventSchema
 from api.resources.municipalities.schemas import MunicipalitySchema
@@ -58,7 +59,7 @@ def _add(writes: Writes, kind: Kind, data: dict, what: str) -> None:
 
 def seed_region(region_dir: Path) -> dict[str, int]:
     """Add the records of a region that are missing (in one transaction); records already present are left as they are."""
-    added = {"municipalities": 0, "spearheads": 0, "companies": 0, "events": 0, "sites": 0}
+    added = {"municipalities": 0, "spearheads": 0, "companies": 0, "events": 0, "sites": 0, "actions": 0}
     with records.transaction() as writes:
         for record in _read(region_dir, "municipalities"):
             if db.session.get(Municipality, record["code"]) is None:
@@ -76,13 +77,15 @@ def seed_region(region_dir: Path) -> dict[str, int]:
                 _add(writes, COMPANY, _load(CompanySchema(), record, f"company {record['business_id']}"), record["business_id"])
                 added["companies"] += 1
 
-        # Events and sites have no natural key: the seed gives each its id.
-        for name, kind, schema in (("events", EVENT, EventSchema()), ("sites", SITE, SiteSchema())):
+        # Events, sites and actions have no natural key: the seed gives each its id. An action names
+        # its spearhead by slug, which its schema accepts.
+        for name, kind, schema in (("events", EVENT, EventSchema()), ("sites", SITE, SiteSchema()), ("actions", ACTION, ActionSchema())):
             for record in _read(region_dir, name):
                 record_id = record["id"]
                 if db.session.get(kind.model, record_id) is None:
                     fields = {key: value for key, value in record.items() if key != "id"}
-                    fields["spearheads"] = _spearhead_ids(fields.get("spearheads", []))
+                    if "spearheads" in fields:
+                        fields["spearheads"] = _spearhead_ids(fields["spearheads"])
                     data = _load(schema, fields, f"{kind.name} {record_id}")
                     _add(writes, kind, {**data, "id": record_id}, f"{kind.name} {record_id}")
                     added[name] += 1

@@ -1,12 +1,12 @@
-"""Events as iCalendar (RFC 5545), built with the icalendar library, times in Europe/Helsinki."""
+"""Events and strategy actions' deadlines as iCalendar (RFC 5545), built with the icalendar library, times in Europe/Helsinki."""
 
 from datetime import timedelta
 
-from icalendar import Calendar, Timezone, vCalAddress
+from icalendar import Calendar, Timezone, Todo, vCalAddress
 from icalendar import Event as VEvent
 
 from api.domain.event_time import HELSINKI, to_helsinki
-from api.models import Event
+from api.models import Action, Event
 
 MEDIA_TYPE = "text/calendar"
 LANGUAGES = ("fi", "sv", "en")
@@ -15,11 +15,17 @@ PRODID = "-//Saarijarvi-Viitasaari business directory//Events API//FI"
 REFRESH_INTERVAL = timedelta(hours=1)
 
 STATUSES = {"scheduled": "CONFIRMED", "postponed": "TENTATIVE", "cancelled": "CANCELLED"}
+# An action's stage as a to-do's STATUS.
+TODO_STATUSES = {
+    "proposed": "NEEDS-ACTION", "approved": "NEEDS-ACTION", "in_progress": "IN-PROCESS", "done": "COMPLETED", "dropped": "CANCELLED",
+}
 LABELS = {
     "fi": {"registration": "Ilmoittautuminen", "deadline": "Ilmoittautuminen päättyy", "online": "Verkossa",
-           "calendar": "Tapahtumat"},
-    "sv": {"registration": "Anmälan", "deadline": "Anmälan senast", "online": "På nätet", "calendar": "Evenemang"},
-    "en": {"registration": "Registration", "deadline": "Registration closes", "online": "Online", "calendar": "Events"},
+           "calendar": "Tapahtumat", "actions": "Strategian toimenpiteet", "progress": "Tilanne"},
+    "sv": {"registration": "Anmälan", "deadline": "Anmälan senast", "online": "På nätet", "calendar": "Evenemang",
+           "actions": "Strategins åtgärder", "progress": "Läget"},
+    "en": {"registration": "Registration", "deadline": "Registration closes", "online": "Online", "calendar": "Events",
+           "actions": "Strategy actions", "progress": "Progress"},
 }
 
 
@@ -84,8 +90,34 @@ def vevent(event: Event, lang: str) -> VEvent:
     return component
 
 
-def calendar(events, lang: str, name: str | None = None) -> bytes:
-    """A VCALENDAR of the events and the Europe/Helsinki VTIMEZONE their times refer to."""
+def vtodo(action: Action, lang: str) -> Todo:
+    """An action's deadline as an all-day to-do (DUE a date), updated in place like an event's VEVENT.
+
+    UID is the action's id; SEQUENCE follows its version and STATUS its stage.
+    """
+    parts = [_text(action.description, lang)]
+    if note := _text(action.progress_note, lang):
+        parts.append(f"{LABELS[lang]['progress']}: {note}")
+    component = Todo.new(
+        uid=action.id,
+        summary=_text(action.title, lang),
+        description="\n\n".join(part for part in parts if part) or None,
+        stamp=action.updated_at,
+        created=action.created_at,
+        last_modified=action.updated_at,
+        sequence=action.version - 1,
+        status=TODO_STATUSES[action.stage],
+    )
+    if action.starts_on:
+        component.add("dtstart", action.starts_on)
+    component.add("due", action.due_on)
+    if action.stage == "done":
+        component.add("percent-complete", 100)
+    return component
+
+
+def calendar(events, lang: str, name: str | None = None, component=vevent) -> bytes:
+    """A VCALENDAR of the events (or, with `component=vtodo`, actions) and the Europe/Helsinki VTIMEZONE their times refer to."""
     document = Calendar()
     document.add("prodid", PRODID)
     document.add("version", "2.0")
@@ -97,5 +129,5 @@ def calendar(events, lang: str, name: str | None = None) -> bytes:
     # Always present: RFC 5545 wants at least one component, even in an empty feed.
     document.add_component(Timezone.from_tzid(HELSINKI.key))
     for event in events:
-        document.add_component(vevent(event, lang))
+        document.add_component(component(event, lang))
     return document.to_ical()

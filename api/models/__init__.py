@@ -1,5 +1,6 @@
 """The stored records; importing this package registers every table with the metadata."""
 
+from api.models.action import Action
 from api.models.api_key import ApiKey
 from api.models.audit import AuditEntry
 from api.models.change import Change
@@ -13,6 +14,6 @@ from api.models.spearhead import Spearhead
 from api.models.webhook import WebhookDeliveryCount, WebhookMessage, WebhookSubscription
 
 __all__ = [
-    "ApiKey", "AuditEntry", "Change", "Company", "DismissedDuplicate", "Event", "Municipality", "SearchDocument", "SearchTerm", "SearchVocabulary", "Site",
+    "Action", "ApiKey", "AuditEntry", "Change", "Company", "DismissedDuplicate", "Event", "Municipality", "SearchDocument", "SearchTerm", "SearchVocabulary", "Site",
     "Spearhead", "WebhookDeliveryCount", "WebhookMessage", "WebhookSubscription",
 ]

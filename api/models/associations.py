@@ -1,4 +1,4 @@
-"""Many-to-many link tables between companies, events, sites, spearheads and municipalities."""
+"""Many-to-many link tables between companies, events, sites, actions, spearheads and municipalities."""
 
 from sqlalchemy import Column, ForeignKey, Table
 
@@ -37,4 +37,18 @@ site_spearheads = Table(
     Base.metadata,
     Column("site_id", ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True),
     Column("spearhead_id", ForeignKey("spearheads.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+action_municipalities = Table(
+    "action_municipalities",
+    Base.metadata,
+    Column("action_id", ForeignKey("actions.id", ondelete="CASCADE"), primary_key=True),
+    Column("municipality_code", ForeignKey("municipalities.code"), primary_key=True, index=True),
+)
+
+action_events = Table(
+    "action_events",
+    Base.metadata,
+    Column("action_id", ForeignKey("actions.id", ondelete="CASCADE"), primary_key=True),
+    Column("event_id", ForeignKey("events.id", ondelete="CASCADE"), primary_key=True, index=True),
 )

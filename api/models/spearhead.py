@@ -35,3 +35,7 @@ class Spearhead(RecordMixin, Base):
         # Loaded on demand (the spearhead views ask for it), not whenever a company's spearheads load.
         secondary=spearhead_municipalities, lazy="select", order_by=Municipality.code
     )
+    # Read for the counts by stage in the spearhead's representation. As a relationship it is one of
+    # the tables the spearhead's answers are keyed by (api.resources.records), so their ETags follow
+    # every change of its actions.
+    actions: Mapped[list["Action"]] = relationship(viewonly=True, lazy="select")  # noqa: F821 (api.models.action)

@@ -8,7 +8,7 @@ commit (api.records.feed). A write that changes nothing writes nothing. A flush 
 that did not come through here is refused (WriteOutsideThePath).
 """
 
-from api.records.kinds import COMPANY, EVENT, KINDS, MUNICIPALITY, SITE, SPEARHEAD, Kind, kind_of
+from api.records.kinds import ACTION, COMPANY, EVENT, KINDS, MUNICIPALITY, SITE, SPEARHEAD, Kind, kind_of
 from api.records.rules import conflict, differs, invalid, merge_patch, merged, resolve, writable_values
 from api.records.writes import (
     WriteOutsideThePath,
@@ -24,7 +24,7 @@ from api.records.writes import (
 )
 
 __all__ = [
-    "COMPANY", "EVENT", "KINDS", "MUNICIPALITY", "SITE", "SPEARHEAD", "Kind", "WriteOutsideThePath", "Writes", "check_scope",
+    "ACTION", "COMPANY", "EVENT", "KINDS", "MUNICIPALITY", "SITE", "SPEARHEAD", "Kind", "WriteOutsideThePath", "Writes", "check_scope",
     "conflict", "create", "delete", "differs", "invalid", "kind_of", "merge_patch", "merged", "prepare", "register",
     "resolve", "transaction", "update", "verify", "writable_values",
 ]

@@ -4,12 +4,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import marshmallow as ma
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from api.domain.industry import CODE_SET
 from api.extensions import db
-from api.models import Company, Event, Municipality, Site, Spearhead
+from api.models import Action, Company, Event, Municipality, Site, Spearhead
 from api.records.rules import conflict, invalid, resolve
+from api.resources.actions.schemas import ActionSchema
 from api.resources.companies.schemas import CompanySchema
 from api.resources.events.schemas import EventSchema
 from api.resources.municipalities.schemas import MunicipalitySchema
@@ -40,6 +41,9 @@ class Kind:
     cascade: tuple[tuple[type, str], ...] = field(default=())
     # Carries `last_verified_at`: set by each editor's write of the record and by its verification.
     verifiable: bool = False
+    # (model, column): deleting a record of this kind deletes the live records of `model` whose
+    # `column` names it (they cannot exist without it), each as a write of its own in the same transaction.
+    owns: tuple[tuple[type, str], ...] = field(default=())
 
 
 def _codes(linked) -> set[str]:
@@ -78,6 +82,29 @@ def _site_references(data: dict, resolve: Resolve = resolve) -> dict:
     return data
 
 
+def _action_references(data: dict, resolve: Resolve = resolve) -> dict:
+    # A slug is accepted on write and stored as the spearhead's id.
+    named = data["spearhead"]
+    query = select(Spearhead.id).where(or_(Spearhead.id == named, Spearhead.slug == named), Spearhead.deleted_at.is_(None))
+    spearhead_id = db.session.scalars(query).first()
+    if spearhead_id is None:
+        invalid("spearhead", f"Unknown: {named}.")
+    data["spearhead"] = spearhead_id
+    data["municipalities"] = resolve(Municipality, Municipality.code, data["municipalities"], "municipalities")
+    data["events"] = resolve(Event, Event.id, data["events"], "events")
+    if data["proposed_at_event"]:
+        resolve(Event, Event.id, [data["proposed_at_event"]], "proposed_at_event")
+    company_id = (data["responsible"] or {}).get("company")
+    if company_id:
+        resolve(Company, Company.id, [company_id], "responsible.company")
+    return data
+
+
+def _action_area(action) -> set[str]:
+    """An action for the whole sub-region (no municipalities) belongs to every municipality's feed."""
+    return _codes(action.municipalities) or set(db.session.scalars(select(Municipality.code).where(Municipality.deleted_at.is_(None))))
+
+
 def _spearhead_references(data: dict, resolve: Resolve = resolve) -> dict:
     data["municipalities"] = resolve(Municipality, Municipality.code, data["municipalities"], "municipalities")
     return data
@@ -108,11 +135,13 @@ SPEARHEAD = Kind(
     area=lambda spearhead: _codes(spearhead.municipalities),
     references=_spearhead_references, unique=_spearhead_unique,
     cascade=((Company, "spearheads"), (Event, "spearheads"), (Site, "spearheads")),
+    owns=((Action, "spearhead"),),
 )
 SITE = Kind("site", Site, SiteSchema, area=lambda site: {site.municipality}, references=_site_references, verifiable=True)
+ACTION = Kind("action", Action, ActionSchema, area=_action_area, references=_action_references)
 MUNICIPALITY = Kind("municipality", Municipality, MunicipalitySchema, area=lambda municipality: {municipality.code}, unique=_municipality_unique)
 
-KINDS = {kind.model: kind for kind in (COMPANY, EVENT, SPEARHEAD, SITE, MUNICIPALITY)}
+KINDS = {kind.model: kind for kind in (COMPANY, EVENT, SPEARHEAD, SITE, ACTION, MUNICIPALITY)}
 
 
 def kind_of(record) -> Kind:

@@ -96,6 +96,9 @@ class Writes:
         """Soft delete: the record leaves reads, its tombstone stays for sync."""
         for model, link in kind_of(record).cascade:
             self._unlink(record, model, link)
+        for model, column in kind_of(record).owns:
+            for owned in db.session.scalars(select(model).where(getattr(model, column) == record.id, model.deleted_at.is_(None))).all():
+                self.delete(owned)
         self._stamp(record, deleted=True)
 
     def _unlink(self, record, model, link: str) -> None:

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from api.domain.industry import industry
-from api.models import Company, Event, Site, Spearhead
+from api.models import Action, Company, Event, Site, Spearhead
 from api.models.base import LocalizedText
 
 
@@ -66,5 +66,14 @@ def site(record: Site) -> Texts:
     )
 
 
+def action(record: Action) -> Texts:
+    return Texts(
+        label=record.title.fi or "",
+        title=_languages(record.title),
+        keywords=[(record.responsible or {}).get("name") or ""],
+        body=[*_languages(record.description), *_languages(record.progress_note)],
+    )
+
+
 # A new searchable resource needs only its entry here: documents, typo corrections and type-ahead follow.
-KINDS = {Company: ("company", company), Event: ("event", event), Spearhead: ("spearhead", spearhead), Site: ("site", site)}
+KINDS = {Company: ("company", company), Event: ("event", event), Spearhead: ("spearhead", spearhead), Site: ("site", site), Action: ("action", action)}

@@ -13,6 +13,8 @@ from api.search import analysis
 AFTER_EVERY_KEY = "{"
 # Terms are fetched beyond the limit because inflected forms and non-words among them are left out.
 TERMS_FETCHED_PER_SUGGESTION = 4
+# The kinds type-ahead offers (the contract's); strategy actions are searched in their own list only.
+NOT_SUGGESTED = ("action",)
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ def _municipalities(drafts: bool):
 def _names(drafts: bool):
     d = SearchDocument.__table__.c
     query = select(literal(2).label("source"), d.label.label("text"), d.kind, d.record_id.label("id"))
-    query = query.where(_in_range(d.label_key)).order_by(d.label_key, d.id).limit(bindparam("names", type_=Integer))
+    query = query.where(_in_range(d.label_key), d.kind.not_in(NOT_SUGGESTED)).order_by(d.label_key, d.id).limit(bindparam("names", type_=Integer))
     return query if drafts else query.where(d.published)
 
 
@@ -55,7 +57,7 @@ def _words(drafts: bool):
     frequency = func.sum(t.total if drafts else t.published)
     return (
         select(literal(1).label("source"), t.term.label("text"), literal("term").label("kind"), null().label("id"))
-        .where(_in_range(t.term))
+        .where(_in_range(t.term), t.kind.not_in(NOT_SUGGESTED))
         .group_by(t.term)
         .having(frequency > 0)
         .order_by(frequency.desc(), t.term)

@@ -43,7 +43,7 @@ class EventCalendarArgsSchema(Schema):
     lang = LANG
 
 
-def _named(response, filename: str):
+def named(response, filename: str):
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
     return vary_on_accept(response)
 
@@ -64,7 +64,7 @@ class EventsCalendarViews(MethodView):
             found = db.session.scalars(events.filtered({**args, "include_deleted": False})).all()
             return ical.calendar(found, lang), {}
 
-        return _named(records.read_derived(Event, build, ical.MEDIA_TYPE, uses_clock=events.uses_clock(args)), "events.ics")
+        return named(records.read_derived(Event, build, ical.MEDIA_TYPE, uses_clock=events.uses_clock(args)), "events.ics")
 
 
 @blp.route("/events/<event_id>.ics")
@@ -80,4 +80,4 @@ class EventCalendarViews(MethodView):
         answer = records.read(
             *events.lookup(event_id), EventSchema, render=lambda event: ical.calendar([event], args["lang"]), media_type=ical.MEDIA_TYPE
         )
-        return _named(answer, f"{event_id}.ics")
+        return named(answer, f"{event_id}.ics")

@@ -12,6 +12,8 @@ from api.models.associations import spearhead_municipalities
 from api.pagination import PAGINATION_HEADERS, PageArgsSchema, SortKey
 from api.records import SPEARHEAD, create, delete, update
 from api.resources import maps, records, writes
+from api.resources.actions import routes as actions
+from api.resources.actions.schemas import ActionSchema, SpearheadActionsArgsSchema
 from api.resources.companies import routes as companies
 from api.resources.companies.schemas import CompanySchema
 from api.resources.events import routes as events
@@ -43,7 +45,7 @@ SORT_COLUMNS = {
 
 
 def lookup(id_or_slug: str):
-    query = identity.seen(id_or_slug).options(selectinload(Spearhead.municipalities))
+    query = identity.seen(id_or_slug).options(selectinload(Spearhead.municipalities), selectinload(Spearhead.actions))
     return query, f"No spearhead has the id or slug {id_or_slug}."
 
 
@@ -57,7 +59,7 @@ def filtered(args: dict):
         found = search.matches("spearhead", args["q"], db.engine.dialect.name)
         sort_columns, default_sort = {**SORT_COLUMNS, "relevance": search.relevance(found)}, [SortKey("relevance", False)]
     query = records.list_query(Spearhead, args, sort_columns, default_sort)
-    query = query.options(selectinload(Spearhead.municipalities))
+    query = query.options(selectinload(Spearhead.municipalities), selectinload(Spearhead.actions))
     if found is not None:
         query = query.join(found, found.c.record_id == Spearhead.id)
     if "municipality" in args:
@@ -136,6 +138,7 @@ class SpearheadsByIdViews(MethodView):
 
         Companies and events that name it lose the link in the same transaction, each as a write of
         its own (a new updated_at, version and ETag, and a history entry), so sync clients see them change.
+        Its strategy actions, which exist only under it, are deleted with it, each as a write of its own.
         """
         spearhead = get_spearhead(id_or_slug)
         writes.check_writable(spearhead)
@@ -183,6 +186,19 @@ class SpearheadSitesViews(MethodView):
         """List the sites of a spearhead (the site list's filters apply)"""
         spearhead = get_spearhead(id_or_slug)
         return maps.list_answer(Site, SiteSchema, args, lambda: sites.filtered({**args, "spearhead": [spearhead.id]}))
+
+
+@blp.route("/<id_or_slug>/actions")
+class SpearheadActionsViews(MethodView):
+    @blp.arguments(SpearheadActionsArgsSchema, location="query")
+    @blp.response(200, ActionSchema(many=True), headers=PAGINATION_HEADERS)
+    @blp.conditional_read
+    @blp.errors(404, 406)
+    @blp.doc(operationId="listSpearheadActions")
+    def get(self, args, id_or_slug):
+        """List the strategy actions of a spearhead (the action list's filters and order apply)"""
+        spearhead = get_spearhead(id_or_slug)
+        return actions.list_answer(args, lambda: actions.filtered({**args, "spearhead": [spearhead.id]}))
 
 
 @blp.route("/<id_or_slug>/history")

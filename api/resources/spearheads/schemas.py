@@ -1,5 +1,7 @@
 """Spearhead representation and list arguments."""
 
+from collections import Counter
+
 import marshmallow as ma
 
 from api.fields import (
@@ -18,6 +20,7 @@ from api.fields import (
 )
 from api.models.base import STATUSES
 from api.pagination import ListArgsSchema, Sort
+from api.resources.actions.schemas import STAGES
 from api.resources.companies.schemas import CompanyQueryArgsSchema
 from api.resources.events.schemas import EventQueryArgsSchema
 from api.resources.schemas import RecordSchema
@@ -51,6 +54,20 @@ class SpearheadSchema(RecordSchema):
     municipalities = References("code", load_default=list, validate=ma.validate.Length(max=100), metadata={"example": ["226", "931"]})
     key_figures = ma.fields.List(ma.fields.Nested(KeyFigureSchema), load_default=list, validate=ma.validate.Length(max=50))
     image_url = Url(load_default=None, allow_none=True)
+    actions = ma.fields.Method(
+        "_action_counts",
+        dump_only=True,
+        metadata={
+            "type": "object",
+            "additionalProperties": {"type": "integer"},
+            "description": "Counts of its published actions by stage (see /spearheads/{id-or-slug}/actions); stages with none are left out.",
+            "example": {"proposed": 3, "in_progress": 1},
+        },
+    )
+
+    def _action_counts(self, spearhead) -> dict[str, int]:
+        counts = Counter(action.stage for action in spearhead.actions if action.deleted_at is None and action.status == "published")
+        return {stage: counts[stage] for stage in STAGES if counts[stage]}
 
 
 class SpearheadQueryArgsSchema(ListArgsSchema):
