@@ -79,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
     from api.resources.events.calendar import blp as event_calendars
     from api.resources.events.routes import blp as events
     from api.resources.industries.routes import blp as industries
+    from api.resources.inquiries.routes import blp as inquiries
     from api.resources.municipalities.routes import blp as municipalities
     from api.resources.search.routes import blp as search_suggestions
     from api.resources.sites.routes import blp as sites
@@ -86,7 +87,7 @@ def register_blueprints(app: Flask) -> None:
     from api.resources.webhooks import routes as webhooks
 
     app.register_blueprint(docs_assets.blp)
-    for blueprint in (municipalities, companies, company_files, events, event_calendars, sites, spearheads, industries, search_suggestions, changes, health.blp):
+    for blueprint in (municipalities, companies, company_files, events, event_calendars, sites, inquiries, spearheads, industries, search_suggestions, changes, health.blp):
         api.register_blueprint(blueprint)
     api.register_blueprint(webhooks.blp)
     webhooks.document_messages(api.spec)
@@ -102,6 +103,7 @@ def register_errorhandlers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from api.cli.changes import changes_command
     from api.cli.imports import import_group
+    from api.cli.inquiries import inquiries_command
     from api.cli.keys import keys_command
     from api.cli.search import search_command
     from api.cli.seed import seed_command
@@ -113,3 +115,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(keys_command)
     app.cli.add_command(changes_command)
     app.cli.add_command(webhooks_command)
+    app.cli.add_command(inquiries_command)

@@ -5,6 +5,7 @@ from api.models.audit import AuditEntry
 from api.models.change import Change
 from api.models.company import Company
 from api.models.event import Event
+from api.models.inquiry import Inquiry
 from api.models.municipality import Municipality
 from api.models.search_document import SearchDocument, SearchTerm, SearchVocabulary
 from api.models.site import Site
@@ -12,6 +13,6 @@ from api.models.spearhead import Spearhead
 from api.models.webhook import WebhookDeliveryCount, WebhookMessage, WebhookSubscription
 
 __all__ = [
-    "ApiKey", "AuditEntry", "Change", "Company", "Event", "Municipality", "SearchDocument", "SearchTerm", "SearchVocabulary", "Site",
+    "ApiKey", "AuditEntry", "Change", "Company", "Event", "Inquiry", "Municipality", "SearchDocument", "SearchTerm", "SearchVocabulary", "Site",
     "Spearhead", "WebhookDeliveryCount", "WebhookMessage", "WebhookSubscription",
 ]
