@@ -101,6 +101,7 @@ LISTED_PARAMETERS = {
     ("/api/v1/spearheads/{id_or_slug}/history", "get"): PAGING,
     ("/api/v1/municipalities", "get"): PAGING | SYNC | {"q"},
     ("/api/v1/webhooks", "get"): PAGING,
+    ("/api/v1/inquiries", "get"): PAGING | {"status", "municipality"},
     ("/api/v1/webhooks/{webhook_id}/deliveries", "get"): PAGING | {"status"},
 }
 

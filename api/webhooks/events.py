@@ -20,6 +20,8 @@ def matches(pattern: str, message_type: str) -> bool:
     if message_type == INQUIRY_CREATED:
         # Asked for by name only: `*` and `*.created` are the feed's changes.
         return pattern in INQUIRY_PATTERNS
+    if pattern == "*":
+        return True
     resource, _, action = pattern.partition(".")
     message_resource, _, message_action = message_type.partition(".")
     return resource in ("*", message_resource) and action in ("*", message_action)
