@@ -14,6 +14,7 @@ from api.pagination import PAGINATION_HEADERS, PageArgsSchema, digest_page
 from api.resources.webhooks.schemas import (
     DeliveryQueryArgsSchema,
     DeliverySchema,
+    InquiryMessageSchema,
     PingMessageSchema,
     PingQueuedSchema,
     WebhookCreatedSchema,
@@ -269,6 +270,7 @@ def document_messages(spec) -> None:
     """Describe what receivers are sent, as OpenAPI 3.1 `webhooks`."""
     spec.components.schema("WebhookMessage", schema=WebhookMessageSchema)
     spec.components.schema("PingMessage", schema=PingMessageSchema)
+    spec.components.schema("InquiryMessage", schema=InquiryMessageSchema)
     spec.options["webhooks"] = {
         "change": _receiver_operation(
             "A change the subscribing key may read",
@@ -276,6 +278,12 @@ def document_messages(spec) -> None:
             "Sent for each change of the change feed that the subscribing key may see and that matches the "
             "subscription's `events` and `municipality`: type `<resource>.<action>`, `data` the change as "
             "GET /api/v1/changes shows it to that key. At least once, in feed order per subscription.",
+        ),
+        "inquiry": _receiver_operation(
+            "A new investor's inquiry",
+            "InquiryMessage",
+            "Sent for each inquiry received about the subscribing editor's municipalities (an admin's: any, within the "
+            "subscription's `municipality`) when `events` names `inquiry.created` or `inquiry.*`. It holds personal data.",
         ),
         "ping": _receiver_operation(
             "A test message", "PingMessage", "Queued by POST /api/v1/webhooks/{id}/ping, after the messages already waiting."
