@@ -82,12 +82,13 @@ def register_blueprints(app: Flask) -> None:
     from api.resources.inquiries.routes import blp as inquiries
     from api.resources.municipalities.routes import blp as municipalities
     from api.resources.search.routes import blp as search_suggestions
+    from api.resources.sites.files import blp as site_files
     from api.resources.sites.routes import blp as sites
     from api.resources.spearheads.routes import blp as spearheads
     from api.resources.webhooks import routes as webhooks
 
     app.register_blueprint(docs_assets.blp)
-    for blueprint in (municipalities, companies, company_files, events, event_calendars, sites, inquiries, spearheads, industries, search_suggestions, changes, health.blp):
+    for blueprint in (municipalities, companies, company_files, events, event_calendars, sites, site_files, inquiries, spearheads, industries, search_suggestions, changes, health.blp):
         api.register_blueprint(blueprint)
     api.register_blueprint(webhooks.blp)
     webhooks.document_messages(api.spec)

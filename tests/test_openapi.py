@@ -86,6 +86,7 @@ SITE_FILTERS = {
 LISTED_PARAMETERS = {
     ("/api/v1/sites", "get"): PAGING | SYNC | SITE_FILTERS,
     ("/api/v1/sites/facets", "get"): SITE_FILTERS,
+    ("/api/v1/sites.csv", "get"): SITE_FILTERS | {"sort", "updated_since", "delimiter"},
     ("/api/v1/spearheads/{id_or_slug}/sites", "get"): PAGING | SYNC | SITE_FILTERS - {"spearhead"},
     ("/api/v1/sites/{site_id}/history", "get"): PAGING,
     ("/api/v1/companies", "get"): PAGING | SYNC | COMPANY_FILTERS,

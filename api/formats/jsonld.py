@@ -230,7 +230,10 @@ def _response(description: str, example: dict) -> dict:
         "required": ["@context", "@type", "@id"],
         "properties": {
             "@context": {"const": CONTEXT},
-            "@type": {"type": "string", "description": "The schema.org type."},
+            "@type": {
+                "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+                "description": "The schema.org type, or types (a site is both a Place and a Product).",
+            },
             "@id": {"type": "string", "format": "uri", "description": "The record's absolute URL."},
         },
         "additionalProperties": True,
