@@ -156,7 +156,7 @@ class SiteFacetsViews(MethodView):
     @blp.doc(operationId="getSiteFacets")
     def get(self, args):
         """Count the matching sites per municipality, kind, use and availability"""
-        return facets.answer(FACETS, filtered, args)
+        return facets.answer(Site, FACETS, filtered, args)
 
 
 @blp.route("/<site_id>")
