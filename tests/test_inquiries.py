@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from api.extensions import db
-from api.models import AuditEntry, Inquiry
+from api.models import AuditEntry, Inquiry, WebhookMessage
 from api.models.base import utcnow
 from api.observability import json_formatter
 from tests import payloads
@@ -105,6 +105,7 @@ def test_an_inquiry_from_sending_to_erasing(app, anonymous, client, region):
         ({"phone": "12"}, "phone"),
         ({"site": "3d2f7c1e-5b4a-4c8e-9f10-2a6b7c8d9e01"}, "site"),
         ({"spearhead": "no-such-spearhead"}, "spearhead"),
+        ({"site": "x\u0000y"}, "site"),
         ({"municipality": "999"}, "municipality"),
         ({"status": "closed"}, "status"),
     ],
@@ -235,3 +236,9 @@ def test_editors_webhooks_get_inquiry_created_for_their_municipalities_only(app,
     assert message["type"] == "inquiry.created" and message["data"]["municipalities"] == ["601"]
     assert message["data"]["email"] == "maria.virtanen@example.com"
     assert log(client, hooks[2]) == [] and log(partner, hooks[4]) == []
+    # Erasing an inquiry erases the copies in the delivery log too.
+    url = f"/api/v1/inquiries/{about_601}"
+    assert client.delete(url, headers={"If-Match": client.get(url).headers["ETag"]}).status_code == 204
+    assert len(log(pihtipudas, hooks[0])) == 1 and len(log(client, hooks[3])) == 1
+    with app.app_context():
+        assert "maria.virtanen" not in "".join(db.session.scalars(select(WebhookMessage.body).where(WebhookMessage.body.contains(about_601))))

@@ -46,16 +46,16 @@ class InquiryRequestSchema(Schema):
         validate=[_few_links],
         metadata={"description": "At most 5,000 characters and 5 links.", "example": "We look for 2,000 m² of production space with rail."},
     )
-    site = ma.fields.String(
+    site = Text(
+        max_length=36,
         load_default=None,
         allow_none=True,
-        validate=ma.validate.Length(max=36),
         metadata={"description": "The id of the site it is about.", "example": "3d2f7c1e-5b4a-4c8e-9f10-2a6b7c8d9e01"},
     )
-    spearhead = ma.fields.String(
+    spearhead = Text(
+        max_length=100,
         load_default=None,
         allow_none=True,
-        validate=ma.validate.Length(max=100),
         metadata={"description": "The id or slug of the spearhead it is about.", "example": "bioeconomy"},
     )
     municipality = MunicipalityCode(load_default=None, allow_none=True, metadata={"description": "The code of the municipality it is about."})

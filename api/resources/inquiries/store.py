@@ -6,14 +6,17 @@ stamps, change feed, search and exports). Their audit entries name only the acti
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 
 from api import audit
 from api.extensions import db
-from api.models import Inquiry
+from api.models import Inquiry, WebhookMessage
 from api.models.base import new_id, utcnow
 from api.resources.inquiries.schemas import InquirySchema
-from api.webhooks import fanout
+from api.webhooks import events, fanout
+
+# Statements stay short however many inquiries a purge erases.
+ERASED_PER_STATEMENT = 500
 
 
 def receive(values: dict, codes: set[str]) -> Inquiry:
@@ -36,9 +39,17 @@ def set_status(inquiry: Inquiry, status: str) -> Inquiry:
     return inquiry
 
 
+def _forget_messages(ids: list[str]) -> None:
+    """Its `inquiry.created` webhook messages hold a copy of it (the delivery log keeps them): they go too."""
+    for start in range(0, len(ids), ERASED_PER_STATEMENT):
+        copies = or_(*(WebhookMessage.body.contains(f'"id":"{inquiry_id}"') for inquiry_id in ids[start : start + ERASED_PER_STATEMENT]))
+        db.session.execute(delete(WebhookMessage).where(WebhookMessage.type == events.INQUIRY_CREATED, copies))
+
+
 def erase(inquiry: Inquiry) -> None:
-    """Gone from the database: no tombstone, and the audit trail says only that it was erased."""
+    """Gone from the database: no tombstone, no webhook copy, and the audit trail says only that it was erased."""
     audit.add_entry(inquiry, "delete", {}, utcnow())
+    _forget_messages([inquiry.id])
     db.session.delete(inquiry)
     db.session.commit()
 
@@ -49,6 +60,8 @@ def purge(received_before: datetime) -> int:
     now = utcnow()
     for inquiry_id in ids:
         audit.add_entry(Inquiry(id=inquiry_id), "delete", {}, now)
-    db.session.execute(delete(Inquiry).where(Inquiry.id.in_(ids)))
+    _forget_messages(ids)
+    for start in range(0, len(ids), ERASED_PER_STATEMENT):
+        db.session.execute(delete(Inquiry).where(Inquiry.id.in_(ids[start : start + ERASED_PER_STATEMENT])))
     db.session.commit()
     return len(ids)
