@@ -81,15 +81,17 @@ def register_blueprints(app: Flask) -> None:
     from api.resources.events.calendar import blp as event_calendars
     from api.resources.events.routes import blp as events
     from api.resources.industries.routes import blp as industries
+    from api.resources.inquiries.routes import blp as inquiries
     from api.resources.municipalities.routes import blp as municipalities
     from api.resources.review.routes import blp as review
     from api.resources.search.routes import blp as search_suggestions
+    from api.resources.sites.files import blp as site_files
     from api.resources.sites.routes import blp as sites
     from api.resources.spearheads.routes import blp as spearheads
     from api.resources.webhooks import routes as webhooks
 
     app.register_blueprint(docs_assets.blp)
-    for blueprint in (municipalities, review, companies, company_files, events, event_calendars, sites, actions, action_calendars, spearheads, industries, search_suggestions, changes, health.blp):
+    for blueprint in (municipalities, review, companies, company_files, events, event_calendars, sites, site_files, inquiries, actions, action_calendars, spearheads, industries, search_suggestions, changes, health.blp):
         api.register_blueprint(blueprint)
     api.register_blueprint(webhooks.blp)
     webhooks.document_messages(api.spec)
@@ -106,6 +108,7 @@ def register_commands(app: Flask) -> None:
     from api.cli.actions import actions_command
     from api.cli.changes import changes_command
     from api.cli.imports import import_group
+    from api.cli.inquiries import inquiries_command
     from api.cli.keys import keys_command
     from api.cli.review import review_command
     from api.cli.search import search_command
@@ -120,3 +123,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(webhooks_command)
     app.cli.add_command(review_command)
     app.cli.add_command(actions_command)
+    app.cli.add_command(inquiries_command)

@@ -13,7 +13,7 @@ from api.models.base import LocalizedText
 
 # Stamps and the lock counter change on every write; the entry's own `at` says when.
 BOOKKEEPING = frozenset({"created_at", "updated_at", "version"})
-RECORD_TYPES = {"companies": "company", "events": "event", "spearheads": "spearhead", "municipalities": "municipality", "sites": "site", "actions": "action"}
+RECORD_TYPES = {"companies": "company", "events": "event", "spearheads": "spearhead", "municipalities": "municipality", "sites": "site", "actions": "action", "inquiries": "inquiry"}
 
 
 def plain(value):

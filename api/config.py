@@ -45,6 +45,11 @@ class Config:
     RATELIMIT_ANONYMOUS = os.environ.get("RATELIMIT_ANONYMOUS", "600/minute")
     RATELIMIT_PARTNER = os.environ.get("RATELIMIT_PARTNER", "6000/minute")
     RATELIMIT_EDITOR = os.environ.get("RATELIMIT_EDITOR", "3000/minute")
+    # Inquiries (POST /api/v1/inquiries) per client address, on top of the anonymous limit: an open form
+    # that stores what it is sent and passes it on to editors is what spam robots flood.
+    RATELIMIT_INQUIRY = os.environ.get("RATELIMIT_INQUIRY", "5/hour")
+    # `flask inquiries purge` erases inquiries received longer ago than this.
+    INQUIRY_RETENTION_DAYS = int(os.environ.get("INQUIRY_RETENTION_DAYS", 365))
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     # When set, /metrics needs it as a bearer token (Prometheus: `authorization: {credentials: …}`).
     METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None

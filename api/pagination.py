@@ -7,11 +7,13 @@ from dataclasses import dataclass
 import marshmallow as ma
 import orjson
 from cachetools import LRUCache
-from flask import request, url_for
+from flask import Response, current_app, request, url_for
 from sqlalchemy import Select, func, select
 
+from api.conditional import answer_304_if_fresh, make_etag
 from api.extensions import db
 from api.fields import QueryTime
+from api.serialization import serialize
 from api.smorest import Schema
 
 DEFAULT_PAGE_SIZE = 20
@@ -167,3 +169,14 @@ def paginate(query: Select, args: dict, stamp, *, rows: bool = False) -> Page:
     result = db.session.execute(query.limit(page_size).offset((page - 1) * page_size))
     items = result.all() if rows else result.scalars().all()
     return Page(list(items), total, page, page_size)
+
+
+def digest_page(query: Select, args: dict, schema) -> Response:
+    """One page of a list that is not of records (no stamp to cache by): its ETag is a digest of the page itself."""
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    items = db.session.scalars(query.limit(args["page_size"]).offset((args["page"] - 1) * args["page_size"])).all()
+    page = Page(list(items), total, args["page"], args["page_size"])
+    body = serialize(schema, page.items)
+    etag = make_etag(body, page.headers())
+    answer_304_if_fresh(etag)
+    return current_app.response_class(body, headers={**page.headers(), "ETag": f'"{etag}"'}, mimetype="application/json")

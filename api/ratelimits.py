@@ -118,6 +118,18 @@ limiter = Limiter(
 )
 
 
+def per_address(setting: str):
+    """A limit of its own for one route, counted per client address whatever the key, on top of the application's.
+
+    For anonymous forms that write (inquiries): a key does not lift it, and each address has its own count.
+    """
+    return limiter.limit(lambda: current_app.config[setting], key_func=get_remote_address, methods=["POST"])
+
+
+# Per-route limits (see per_address), checked at start like the roles' ones.
+ROUTE_LIMIT_SETTINGS = ("RATELIMIT_INQUIRY",)
+
+
 def _rate_limit_headers(response):
     """RateLimit-* headers as the IETF draft defines them (Flask-Limiter's own reset header is a timestamp)."""
     current = limiter.current_limit
@@ -142,7 +154,7 @@ def _too_many_requests(error: RateLimitExceeded):
 
 
 def register_rate_limits(app: Flask) -> None:
-    for setting in set(LIMIT_SETTINGS.values()):
+    for setting in {*LIMIT_SETTINGS.values(), *ROUTE_LIMIT_SETTINGS}:
         try:
             parse_many(app.config[setting])
         except ValueError as error:

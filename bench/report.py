@@ -19,6 +19,8 @@ TITLES = {
     "search": "Full-text search with a filter",
     "not_modified": "Conditional GET answered 304",
     "patch": "PATCH with If-Match",
+    "site_list": "Site list page of 50, municipality filter",
+    "site_search": "Site search with a filter",
     "probe": "Reference: the app's /healthz",
 }
 PATCH_COUNTS = re.compile(r"PATCH scenario: gets (\d+), patches (\d+), failed_gets (\d+), failed_patches (\d+)")
@@ -109,9 +111,10 @@ def results(runs: list) -> list[str]:
     lines = ["## Results", ""]
     for run in runs:
         lines += [
-            f"### {run.size:,} companies",
+            f"### {run.size:,} companies" + (f", {run.sites:,} sites" if run.sites else ""),
             "",
-            f"Loaded with `flask seed --synthetic {run.size}` in {run.seed_seconds:.1f} s ({run.seeding}).",
+            f"Loaded with `flask seed --synthetic {run.size}" + (f" --sites {run.sites}" if run.sites else "")
+            + f"` in {run.seed_seconds:.1f} s ({run.seeding}).",
             "",
             "| scenario | app req/s | floor req/s | app/floor | app p50 | app p99 | floor p50 | floor p99 "
             "| non-2xx/3xx (app/floor) | socket errors (app/floor) |",
@@ -131,7 +134,7 @@ def results(runs: list) -> list[str]:
         if run.uncached:
             lines += ["", "The app keeps answers and counts while the table's latest `updated_at` holds, so under wrk a "
                       "repeated URL is mostly answered from that cache. Uncached, each request right after a write to "
-                      "the companies, one at a time:", ""]
+                      "the table it reads (companies or sites), one at a time:", ""]
             for key, times in run.uncached.items():
                 lines.append(f"- {TITLES[key]}: median {ms(statistics.median(times))}, max {ms(max(times))} "
                              f"over {len(times)} requests")

@@ -71,6 +71,7 @@ class Measured:
 @dataclass
 class SizeRun:
     size: int
+    sites: int = 0
     seeding: str = ""
     seed_seconds: float = 0.0
     measured: dict[str, Measured] = field(default_factory=dict)
@@ -84,6 +85,7 @@ class SizeRun:
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000], help="companies to load")
+    parser.add_argument("--sites", type=int, default=10_000, help="sites to load beside the companies, at every size")
     parser.add_argument("--duration", type=int, default=10, help="seconds per measured wrk run")
     parser.add_argument("--database", choices=["postgresql", "sqlite"], default="postgresql")
     parser.add_argument("--postgres-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
@@ -153,12 +155,12 @@ def software() -> dict[str, str]:
 
 
 def run_size(size, options, load, env, settings, scratch: Path, context) -> SizeRun:
-    run = SizeRun(size)
-    print(f"\n=== {size:,} companies on {options.database} ===", flush=True)
+    run = SizeRun(size, options.sites)
+    print(f"\n=== {size:,} companies, {options.sites:,} sites on {options.database} ===", flush=True)
     with servers.fresh_database(options.database, options.postgres_url, "directory") as database:
         servers.flask(database, "db", "upgrade")
         servers.flask(database, "seed")
-        seeded = servers.flask(database, "seed", "--synthetic", str(size))
+        seeded = servers.flask(database, "seed", "--synthetic", str(size), *(("--sites", str(options.sites)) if options.sites else ()))
         run.seeding, run.seed_seconds = seeded.output.strip().splitlines()[-1], seeded.seconds
         database.analyze()
         context.setdefault("database", database.server_version())
@@ -263,10 +265,19 @@ def prepare(app, load: wrk.Load, authorization: str | None) -> tuple[list[Scenar
         problem = problem or ask("PATCH", path, 200, headers=edit,
                                  body=b'{"description": {"en": "Edited by the benchmark."}}')[0]
         patch.unavailable = patch.unavailable or problem
+    # Sites: what an investor asks of the platform, beside the companies at each size.
+    site_list = Scenario("site_list", "Site list page of 50, municipality filter", "GET",
+                         f"/api/v1/sites?municipality={MUNICIPALITY}&page_size=50", 200)
+    site_list.unavailable, _ = ask("GET", site_list.path, 200)
+    site_search = Scenario("site_search", "Site search with a filter", "GET",
+                           f"/api/v1/sites?q=teollisuustontti&municipality={MUNICIPALITY}&connection=road&page_size=20", 200)
+    site_search.unavailable, _ = ask("GET", site_search.path, 200)
+    if not site_search.unavailable:
+        site_search.note = f"{len(json.loads(base64.b64decode(answers[-1]['body'])))} results on the page"
     # Not a target: what a request costs the app before any database or rate-limit work.
     probe = Scenario("probe", "Reference: the app's /healthz", "GET", "/healthz", 200)
     probe.unavailable, _ = ask("GET", probe.path, 200)
-    return [by_id, listing, search, conditional, patch, probe], answers
+    return [by_id, listing, search, conditional, patch, site_list, site_search, probe], answers
 
 
 def check_floor(floor, answers: list[dict]) -> None:
@@ -317,24 +328,29 @@ def measure(scenario: Scenario, app, floor, load: wrk.Load, options, lua_env) ->
 
 
 def uncached(app, scenarios: list[Scenario], rounds: int, authorization: str | None) -> dict[str, list[float]]:
-    """Time list and search requests that no cache can answer: each follows a write to the companies.
+    """Time list and search requests that no cache can answer: each follows a write to its table.
 
     The app remembers answers and counts while the table's latest `updated_at` holds, so under wrk
     the same URL is mostly a cache hit; these sequential requests show the query path itself.
     """
     auth = {"Authorization": authorization} if authorization else {}
     patch = next(scenario for scenario in scenarios if scenario.key == "patch")
-    path = f"/api/v1/companies/{patch.ids[0]}"
-    etag = header(app.request("GET", path, auth)[1], "ETag")
-    timed = {scenario.key: [] for scenario in scenarios if scenario.key in ("list", "search") and not scenario.unavailable}
+    # What each timed request reads, and a record of that table (outside the municipality it lists) to write first.
+    written = {"list": f"/api/v1/companies/{patch.ids[0]}", "search": f"/api/v1/companies/{patch.ids[0]}"}
+    sites = json.loads(app.request("GET", f"/api/v1/sites?municipality={PATCHED_MUNICIPALITY}&page_size=1")[2])
+    if sites:
+        written |= {"site_list": f"/api/v1/sites/{sites[0]['id']}", "site_search": f"/api/v1/sites/{sites[0]['id']}"}
+    etags = {path: header(app.request("GET", path, auth)[1], "ETag") for path in set(written.values())}
+    timed = {scenario.key: [] for scenario in scenarios if scenario.key in written and not scenario.unavailable}
     for round_ in range(rounds):
         for key in timed:
-            edit = {**auth, "Content-Type": "application/merge-patch+json", "If-Match": etag or ""}
+            path = written[key]
+            edit = {**auth, "Content-Type": "application/merge-patch+json", "If-Match": etags[path] or ""}
             body = f'{{"description": {{"en": "Uncached round {round_}."}}}}'.encode()
             status, headers, _ = app.request("PATCH", path, edit, body)
             if status != 200:
                 raise RuntimeError(f"PATCH {path} answered {status} while timing uncached requests")
-            etag = header(headers, "ETag")
+            etags[path] = header(headers, "ETag")
             started = time.perf_counter()
             status, _, _ = app.request("GET", next(s.path for s in scenarios if s.key == key))
             timed[key].append(time.perf_counter() - started)

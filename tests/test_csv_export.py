@@ -3,7 +3,7 @@
 import csv
 import io
 
-from api.formats.csv import COLUMNS, neutralise
+from api.formats.csv import COLUMNS, SITES, neutralise
 from tests import payloads
 
 
@@ -87,3 +87,29 @@ def test_cells_that_a_spreadsheet_would_run_are_prefixed_with_a_quote(client):
     assert rows["2331972-7"]["name"] == "''=jo lainattu Oy"
     for cells in rows.values():
         assert not [cell for cell in cells.values() if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+
+
+def test_sites_export_with_the_site_lists_filters(client):
+    for code in ("226", "601"):
+        client.post("/api/v1/municipalities", json=payloads.municipality(code))
+    spearhead = client.post("/api/v1/spearheads", json=payloads.spearhead("energy")).get_json()
+    plot = client.post("/api/v1/sites", json=payloads.site(spearheads=[spearhead["id"]], title={"fi": "=Tontti", "en": "Plot"})).get_json()
+    premises = payloads.site(kind="premises", floor_area_m2=800, municipality="601", postal_code="44800", post_office="PIHTIPUDAS",
+                             price=None, offer="rent", connections=["rail", "fibre"], owner=None, contact=None, image_urls=[])
+    assert client.post("/api/v1/sites", json=premises).status_code == 201
+    answer = client.get("/api/v1/sites.csv?municipality=226")
+    assert answer.is_streamed and answer.headers["Content-Disposition"] == 'attachment; filename="sites.csv"'
+    header = answer.data.decode().removeprefix("\ufeff").splitlines()[0]
+    assert header.split(",") == list(SITES.columns)
+    [row] = _table(answer)
+    assert row["id"] == plot["id"] and row["title_fi"] == "'=Tontti" and row["title_en"] == "Plot"
+    assert row["price_amount"] == "4.0" and row["price_unit"] == "per_m2" and row["available_from"] == "2027-01-01"
+    assert row["uses"] == "industry|warehouse" and row["connections"] == "electricity|water|road"
+    assert row["owner_name"] == "Karstulan kunta" and row["owner_company"] == ""
+    assert row["contact_phone"] == "'+358144591111" and row["spearheads"] == "energy"
+    [premises_row] = _table(client.get("/api/v1/sites.csv?connection=rail&connection=fibre&min_area_m2=500&delimiter=semicolon"), ";")
+    assert premises_row["kind"] == "premises" and premises_row["price_amount"] == "" and premises_row["owner_name"] == ""
+    listed = client.get("/api/v1/sites?sort=-title").get_json()
+    assert [row["id"] for row in _table(client.get("/api/v1/sites.csv?sort=-title"))] == [site["id"] for site in listed]
+    assert client.get("/api/v1/sites.csv?max_price=10").status_code == 422
+    assert client.get("/api/v1/sites.csv", headers={"Accept": "application/json"}).status_code == 406

@@ -72,10 +72,19 @@ def _webhook(client) -> str:
     return client.post("/api/v1/webhooks", json={"url": "https://127.0.0.1:9/hook", "events": ["*"]}).get_json()["id"]
 
 
+def _inquiry(client) -> str:
+    listed = client.get("/api/v1/inquiries?page_size=1").get_json()
+    if listed:
+        return listed[0]["id"]
+    body = {"name": "Maria", "email": "maria@example.com", "message": "Hei", "municipality": "226", "consent": True}
+    return client.post("/api/v1/inquiries", json=body).get_json()["id"]
+
+
 def _concrete(client, template: str) -> str | None:
     """Fill a path template with a real record of the seeded data."""
     samples = {
         "webhook_id": _webhook(client),
+        "inquiry_id": _inquiry(client),
         "site_id": client.get("/api/v1/sites?page_size=1").get_json()[0]["id"],
         "action_id": client.get("/api/v1/actions?page_size=1").get_json()[0]["id"],
         "company_id": client.get("/api/v1/companies?page_size=1").get_json()[0]["id"],

@@ -1,4 +1,4 @@
-"""schema.org JSON-LD for companies and events, content-negotiated with Accept."""
+"""schema.org JSON-LD for companies, events and sites, content-negotiated with Accept."""
 
 import re
 
@@ -24,6 +24,13 @@ PROPERTIES = {
     "Audience": {"audienceType"},
 }
 PROPERTIES["LocalBusiness"] = PROPERTIES["Organization"] | {"geo"}
+# A site is a multi-typed entity: it may use the properties of either type.
+PROPERTIES["Place"] |= {"description", "geo", "containedInPlace", "additionalProperty", "image"}
+PROPERTIES["Product"] = {"name", "description", "category", "additionalProperty", "image", "offers"}
+PROPERTIES["PropertyValue"] |= {"name", "unitCode", "unitText"}
+PROPERTIES["QuantitativeValue"] |= {"value", "unitCode"}
+PROPERTIES["Offer"] |= {"businessFunction", "availabilityStarts", "price", "priceCurrency", "priceSpecification"}
+PROPERTIES["UnitPriceSpecification"] = {"price", "priceCurrency", "unitText", "referenceQuantity", "billingDuration"}
 
 
 def check_shape(node, top=True):
@@ -36,9 +43,11 @@ def check_shape(node, top=True):
         return
     if top:
         assert node["@context"] == "https://schema.org"
-    assert node["@type"] in PROPERTIES, node
+    types = node["@type"] if isinstance(node["@type"], list) else [node["@type"]]
+    assert set(types) <= set(PROPERTIES), node
+    allowed = set().union(*(PROPERTIES[name] for name in types))
     keys = set(node) - {"@context", "@type", "@id"}
-    assert keys <= PROPERTIES[node["@type"]], keys - PROPERTIES[node["@type"]]
+    assert keys <= allowed, keys - allowed
     for value in node.values():
         assert value is not None
         check_shape(value, top=False)
@@ -180,3 +189,44 @@ def test_absolute_urls_come_from_public_base_url_not_from_the_host_header(app, c
     document = event_answer.get_json(force=True)
     assert document["@id"] == f"{base}/api/v1/events/{event['id']}"
     assert document["organizer"]["@id"] == f"{base}/api/v1/companies/{organizer['id']}"
+
+
+def test_site_as_a_place_on_offer(client, karstula):
+    created = client.post("/api/v1/sites", json=payloads.site()).get_json()
+    answer = client.get(f"/api/v1/sites/{created['id']}", headers=LD)
+    assert answer.status_code == 200 and answer.mimetype == "application/ld+json"
+    assert "Accept" in answer.headers["Vary"]
+    document = answer.get_json(force=True)
+    check_shape(document)
+    assert document["@type"] == ["Place", "Product"]
+    assert document["@id"].endswith(f"/api/v1/sites/{created['id']}")
+    assert document["address"] == {
+        "@type": "PostalAddress", "streetAddress": "Kiertotie 4", "postalCode": "43500",
+        "addressLocality": "KARSTULA", "addressRegion": "Keski-Suomi", "addressCountry": "FI",
+    }
+    assert document["geo"] == {"@type": "GeoCoordinates", "latitude": 62.881, "longitude": 24.79}
+    assert document["containedInPlace"]["identifier"] == "226"
+    assert document["additionalProperty"] == [
+        {"@type": "PropertyValue", "name": "plot area", "value": 12000, "unitCode": "MTK", "unitText": "m²"}
+    ]
+    offer = document["offers"]
+    assert offer["businessFunction"] == "http://purl.org/goodrelations/v1#Sell"
+    assert offer["price"] == 4 and offer["priceCurrency"] == "EUR"
+    assert offer["availability"] == "https://schema.org/InStock" and offer["availabilityStarts"] == "2027-01-01"
+    assert offer["priceSpecification"]["unitText"] == "EUR/m²"
+    assert offer["priceSpecification"]["referenceQuantity"]["unitCode"] == "MTK"
+    assert client.get(f"/api/v1/sites/{created['id']}").headers["ETag"] != answer.headers["ETag"]
+
+
+def test_a_site_for_sale_or_rent_has_two_offers_the_monthly_price_on_the_rent(client, karstula):
+    body = payloads.site(kind="premises", floor_area_m2=800, offer="sale_or_rent", availability="reserved",
+                         price={"amount": 6.5, "unit": "per_m2_month"}, available_from=None)
+    created = client.post("/api/v1/sites", json=body).get_json()
+    document = client.get(f"/api/v1/sites/{created['id']}", headers=LD).get_json(force=True)
+    check_shape(document)
+    sale, rent = document["offers"]
+    assert sale == {"@type": "Offer", "businessFunction": "http://purl.org/goodrelations/v1#Sell",
+                    "availability": "https://schema.org/Reserved"}
+    assert rent["businessFunction"] == "http://purl.org/goodrelations/v1#LeaseOut" and rent["price"] == 6.5
+    assert rent["priceSpecification"]["billingDuration"] == {"@type": "QuantitativeValue", "value": 1, "unitCode": "MON"}
+    assert {item["name"] for item in document["additionalProperty"]} == {"floor area", "plot area"}

@@ -91,6 +91,7 @@ LISTED_PARAMETERS = {
     ("/api/v1/actions.ics", "get"): ACTION_FILTERS - {"status"} | {"updated_since"},
     ("/api/v1/sites", "get"): PAGING | SYNC | SITE_FILTERS,
     ("/api/v1/sites/facets", "get"): SITE_FILTERS,
+    ("/api/v1/sites.csv", "get"): SITE_FILTERS | {"sort", "updated_since", "delimiter"},
     ("/api/v1/spearheads/{id_or_slug}/sites", "get"): PAGING | SYNC | SITE_FILTERS - {"spearhead"},
     ("/api/v1/sites/{site_id}/history", "get"): PAGING,
     ("/api/v1/companies", "get"): PAGING | SYNC | COMPANY_FILTERS,
@@ -108,6 +109,7 @@ LISTED_PARAMETERS = {
     ("/api/v1/spearheads/{id_or_slug}/history", "get"): PAGING,
     ("/api/v1/municipalities", "get"): PAGING | SYNC | {"q"},
     ("/api/v1/webhooks", "get"): PAGING,
+    ("/api/v1/inquiries", "get"): PAGING | {"status", "municipality"},
     ("/api/v1/webhooks/{webhook_id}/deliveries", "get"): PAGING | {"status"},
 }
 

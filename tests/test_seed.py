@@ -152,3 +152,19 @@ def test_each_synthetic_run_adds_new_companies_after_the_last(runner, client):
     assert len(later) == 7 and min(later) > max(earlier)
     total = json.loads(client.get("/api/v1/companies?page_size=1").headers["X-Pagination"])["total"]
     assert total == 12 + 12 - 1  # the seed's own 12, 5 + 7 synthetic, one deleted
+
+
+def test_synthetic_sites_are_valid_found_and_filtered(app, runner, client):
+    from api.resources.sites.schemas import SiteSchema
+
+    result = runner.invoke(args=["seed", "--synthetic", "100", "--sites", "120"])
+    assert result.exit_code == 0 and "Added 100 synthetic companies and 1 events, and 120 sites" in result.output, result.output
+    synthetic = [site for page in (1, 2) for site in client.get(f"/api/v1/sites?page={page}&page_size=100&q=synteettinen").get_json()]
+    assert len(synthetic) == 120
+    read_only = {"id", "created_at", "updated_at", "first_published_at", "last_verified_at"}
+    with app.test_request_context():
+        for site in synthetic:
+            SiteSchema().load({name: value for name, value in site.items() if name not in read_only})
+    assert {site["kind"] for site in synthetic} == {"plot", "premises"} and all(site["spearheads"] for site in synthetic)
+    railed = client.get("/api/v1/sites?connection=rail&page_size=100&q=synteettinen").get_json()
+    assert railed and all("rail" in site["connections"] for site in railed) and len(railed) < len(synthetic)

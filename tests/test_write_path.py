@@ -22,8 +22,10 @@ SESSION_WRITES = {"add", "add_all", "delete", "merge"}
 SESSION_WRITERS = {
     "audit.py": "the audit entry that the write path hands it",
     "keys.py": "API keys, which are not directory records",
+    # Personal data: kept out of the write path's change feed, search and exports, and erased for good.
+    "resources/inquiries/store.py": "inquiries, which are not directory records",
     "resources/webhooks/routes.py": "webhook subscriptions and pings, which are not directory records",
-    "webhooks/fanout.py": "webhook messages made from the feed's changes",
+    "webhooks/fanout.py": "webhook messages made from the feed's changes and from inquiries",
 }
 
 

@@ -95,9 +95,10 @@ def seed_region(region_dir: Path) -> dict[str, int]:
 @click.command("seed")
 @click.option("--region", help="Directory name under api/seed/ (default: SEED_REGION).")
 @click.option("--synthetic", type=click.IntRange(min=0), default=0, help="Also add N synthetic companies (and N/100 events).")
+@click.option("--sites", type=click.IntRange(min=0), default=0, help="With --synthetic, also add N synthetic sites.")
 @click.option("--random-seed", type=int, default=2020, show_default=True, help="The same value gives the same synthetic data.")
 @with_appcontext
-def seed_command(region: str | None, synthetic: int, random_seed: int) -> None:
+def seed_command(region: str | None, synthetic: int, sites: int, random_seed: int) -> None:
     """Load the region's seed data; running it again adds only what is missing."""
     region_dir = SEED_ROOT / (region or current_app.config["SEED_REGION"])
     if not region_dir.is_dir():
@@ -106,5 +107,8 @@ def seed_command(region: str | None, synthetic: int, random_seed: int) -> None:
     click.echo("Seeded " + ", ".join(f"{count} {kind}" for kind, count in added.items()) + ".")
     if synthetic:
         started = time.perf_counter()
-        made = add_synthetic(synthetic, random_seed)
-        click.echo(f"Added {made['companies']} synthetic companies and {made['events']} events in {time.perf_counter() - started:.1f} s.")
+        made = add_synthetic(synthetic, random_seed, sites)
+        with_sites = f", and {made['sites']} sites" if sites else ""
+        click.echo(
+            f"Added {made['companies']} synthetic companies and {made['events']} events{with_sites} in {time.perf_counter() - started:.1f} s."
+        )

@@ -1,4 +1,4 @@
-"""`flask seed --synthetic N`: realistic, deterministic companies and events for demos and benchmarks."""
+"""`flask seed --synthetic N [--sites M]`: realistic, deterministic companies, events and sites for demos and benchmarks."""
 
 import itertools
 import random
@@ -12,9 +12,9 @@ from api.domain.business_id import business_ids
 from api.domain.industry import CODE_SET
 from api.extensions import db
 from api.models import Company, Municipality, Spearhead
-from api.models.associations import company_spearheads, event_municipalities, event_spearheads
+from api.models.associations import company_spearheads, event_municipalities, event_spearheads, site_spearheads
 from api.models.base import utcnow
-from api.records import COMPANY, EVENT, Writes
+from api.records import COMPANY, EVENT, SITE, Writes
 
 # Business IDs of synthetic companies lie in this range of serials, apart from the seed files' (98…)
 # and the tests' ranges.
@@ -85,8 +85,60 @@ def _next_serial() -> int:
     return int(last[:7]) + 1 if last else FIRST_SERIAL
 
 
-def add_synthetic(count: int, random_seed: int) -> dict[str, int]:
-    """Add `count` new companies and count/100 events in one transaction; the same seed gives the same data.
+# (kind, Finnish and English name, uses, zoning, spearhead slug): what the region's business areas offer.
+SITE_TYPES = [
+    ("plot", "Teollisuustontti", "Industrial plot", ["industry", "warehouse"], "industrial", "investment-logistics"),
+    ("plot", "Yritystontti", "Business plot", ["office", "retail", "workshop"], "business", "growth-internationalisation"),
+    ("plot", "Energiatontti", "Energy plot", ["energy", "industry"], "industrial", "wood-bioeconomy"),
+    ("premises", "Tuotantohalli", "Production hall", ["industry", "workshop"], "industrial", "wood-bioeconomy"),
+    ("premises", "Varastohalli", "Warehouse", ["warehouse"], "industrial", "investment-logistics"),
+    ("premises", "Toimistotila", "Office space", ["office"], "business", "growth-internationalisation"),
+    ("premises", "Liiketila", "Retail space", ["retail", "hospitality"], "mixed", "lakes-nature-tourism"),
+]
+CONNECTIONS = ["electricity", "water", "sewer", "district_heating", "fibre", "road", "rail"]
+
+
+def _site_rows(rng: random.Random, count: int, municipalities: list[Municipality], spearhead_ids: dict[str, str]):
+    for number in range(count):
+        kind, name_fi, name_en, uses, zoning, spearhead = rng.choice(SITE_TYPES)
+        home = rng.choice(municipalities)
+        street = f"{rng.choice(STREETS)} {rng.randint(1, 120)}"
+        plot = kind == "plot"
+        rent = not plot and rng.random() < 0.6
+        priced = rng.random() < 0.8
+        yield {
+            "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            "kind": kind,
+            "title_fi": f"{name_fi} {street}, {home.name.fi}",
+            "title_en": f"{name_en}, {street}, {home.name.en or home.name.fi}",
+            "description_fi": f"Synteettinen esimerkkikohde {number}: {name_fi.lower()} {home.name.fi}n yritysalueella.",
+            "description_en": f"Synthetic example site {number}: {name_en.lower()} in the business area of {home.name.en or home.name.fi}.",
+            "municipality": home.code,
+            "street_address": street,
+            "postal_code": home.postal_code,
+            "post_office": home.name.fi.upper(),
+            "latitude": round(home.latitude + rng.uniform(-0.12, 0.12), 5),
+            "longitude": round(home.longitude + rng.uniform(-0.25, 0.25), 5),
+            "floor_area_m2": None if plot else float(rng.randrange(100, 6000, 50)),
+            "plot_area_m2": float(rng.randrange(2000, 60000, 500)) if plot or rng.random() < 0.5 else None,
+            "uses": uses,
+            "zoning": zoning,
+            "availability": rng.choices(["available", "reserved", "taken"], weights=[8, 1, 1])[0],
+            "offer": "rent" if rent else rng.choice(["sale", "sale_or_rent"]),
+            "price_amount": (round(rng.uniform(4, 12), 1) if rent else float(rng.randint(2, 15))) if priced else None,
+            "price_unit": ("per_m2_month" if rent else "per_m2") if priced else None,
+            "available_from": None,
+            "connections": [name for name in CONNECTIONS if rng.random() < (0.2 if name == "rail" else 0.7)],
+            "owner": {"name": f"{home.name.fi}n kunta", "company": None},
+            "contact": None,
+            "image_urls": [],
+            "status": "published",
+            "spearhead_id": spearhead_ids.get(spearhead),
+        }
+
+
+def add_synthetic(count: int, random_seed: int, sites: int = 0) -> dict[str, int]:
+    """Add `count` new companies, count/100 events and `sites` sites in one transaction; the same seed gives the same data.
 
     Each run adds companies after those of earlier runs (Business IDs go on from the last one), so
     `--synthetic 10000` then `--synthetic 90000` makes 100,000.
@@ -103,10 +155,14 @@ def add_synthetic(count: int, random_seed: int) -> dict[str, int]:
     links = [{"company_id": row["id"], "spearhead_id": row["spearhead_id"]} for row in rows if row["spearhead_id"]]
     for row in rows:
         del row["spearhead_id"]
+    # Drawn from a stream of their own, so that adding sites leaves the companies and events as they were.
+    site_rows = list(_site_rows(random.Random(f"{random_seed}:sites:{first_serial}"), sites, municipalities, spearhead_ids))
+    site_links = [{"site_id": row["id"], "spearhead_id": row.pop("spearhead_id")} for row in site_rows]
     with records.transaction() as writes:
         writes.insert_many(COMPANY, rows, {company_spearheads: links})
         events = _add_events(writes, rng, len(rows) // EVENTS_PER_COMPANIES, municipalities, list(spearhead_ids.values()))
-    return {"companies": len(rows), "events": events}
+        writes.insert_many(SITE, site_rows, {site_spearheads: [link for link in site_links if link["spearhead_id"]]})
+    return {"companies": len(rows), "events": events, "sites": len(site_rows)}
 
 
 def _add_events(writes: Writes, rng: random.Random, count: int, municipalities: list[Municipality], spearhead_ids: list[str]) -> int:

@@ -1,4 +1,4 @@
-"""Companies as spreadsheet rows: the export's columns and cells, and CSV or workbook rows read back as the import's JSON rows."""
+"""Records as spreadsheet rows: each export's columns and cells, and CSV or workbook rows read back as the companies import's JSON rows."""
 
 import codecs
 import csv
@@ -37,7 +37,40 @@ COLUMNS = (
     "email", "phone", "size_class", "founded_year", "tags", "growth_seeking", "international", "spearheads",
     "ended_on", "status",
 )
-FIELDS = tuple(dict.fromkeys(column.rsplit("_", 1)[0] if column.startswith(LOCALIZED) else column for column in COLUMNS))
+
+
+@dataclass(frozen=True)
+class Table:
+    """A resource's export: its columns in order, and the fields whose objects spread over `<field>_<key>` columns."""
+
+    columns: tuple[str, ...]
+    nested: tuple[str, ...] = ()
+    dates: frozenset[str] = frozenset()
+
+    def split(self, column: str) -> tuple[str, str | None]:
+        """The field a column shows, and the key within it for a nested field."""
+        field, _, key = column.rpartition("_")
+        return (field, key) if field in self.nested else (column, None)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.split(column)[0] for column in self.columns))
+
+
+COMPANIES = Table(COLUMNS, nested=LOCALIZED, dates=DATES)
+FIELDS = COMPANIES.fields
+# A site has no natural key of its own, so its id leads; objects (texts, price, owner, contact) are spread out.
+SITES = Table(
+    (
+        "id", "kind", "title_fi", "title_sv", "title_en", "description_fi", "description_sv", "description_en",
+        "municipality", "street_address", "postal_code", "post_office", "latitude", "longitude", "floor_area_m2",
+        "plot_area_m2", "uses", "zoning", "availability", "offer", "price_amount", "price_unit", "available_from",
+        "connections", "owner_name", "owner_company", "contact_name", "contact_title", "contact_organization",
+        "contact_phone", "contact_email", "image_urls", "spearheads", "status",
+    ),
+    nested=("title", "description", "price", "owner", "contact"),
+    dates=frozenset({"available_from"}),
+)
 # Spreadsheets in English, Finnish and Swedish, and what people type.
 TRUE_WORDS = frozenset({"true", "tosi", "kyllä", "k", "yes", "y", "sant", "ja", "1"})
 FALSE_WORDS = frozenset({"false", "epätosi", "ei", "e", "no", "n", "falskt", "nej", "0"})
@@ -75,15 +108,15 @@ class HeaderError(ValueError):
         self.problems = problems
 
 
-def values(company: dict) -> list:
-    """A company's JSON representation as the typed values of COLUMNS (lists joined, dates as dates)."""
+def values(document: dict, table: Table) -> list:
+    """A record's JSON representation as the typed values of the table's columns (lists joined, dates as dates)."""
     cells = []
-    for column in COLUMNS:
-        field, _, lang = column.rpartition("_")
-        value = (company.get(field) or {}).get(lang) if field in LOCALIZED else company.get(column)
+    for column in table.columns:
+        field, key = table.split(column)
+        value = (document.get(field) or {}).get(key) if key else document.get(column)
         if isinstance(value, list):
             value = LIST_SEPARATOR.join(map(str, value))
-        elif column in DATES and value is not None:
+        elif column in table.dates and value is not None:
             value = date.fromisoformat(value)
         cells.append(value)
     return cells
@@ -106,17 +139,17 @@ def _text(value) -> str:
     return neutralise(str(value))
 
 
-def row(company: dict) -> list[str]:
-    """A company's JSON representation as the CSV cells of COLUMNS."""
-    return [_text(value) for value in values(company)]
+def row(document: dict, table: Table) -> list[str]:
+    """A record's JSON representation as the CSV cells of the table's columns."""
+    return [_text(value) for value in values(document, table)]
 
 
-def write(rows: Iterable[list[str]], delimiter: str = ",", batch: int = 500) -> Iterator[bytes]:
+def write(rows: Iterable[list[str]], table: Table, delimiter: str = ",", batch: int = 500) -> Iterator[bytes]:
     """UTF-8 with a byte order mark (so that Excel reads it as UTF-8), CRLF line ends, in batches."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter)
     buffer.write("\ufeff")
-    writer.writerow(COLUMNS)
+    writer.writerow(table.columns)
     for number, cells in enumerate(rows, 1):
         writer.writerow(cells)
         if number % batch == 0:

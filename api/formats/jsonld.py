@@ -1,11 +1,11 @@
-"""Companies and events as schema.org JSON-LD, the structured data that search engines read."""
+"""Companies, events and sites as schema.org JSON-LD, the structured data that search engines read."""
 
 from flask import current_app, url_for
 
 from api import jsonio
 from api.domain.business_id import vat_number
 from api.domain.event_time import to_helsinki
-from api.models import Company, Event, Municipality
+from api.models import Company, Event, Municipality, Site
 from api.models.base import LocalizedText
 
 MEDIA_TYPE = "application/ld+json"
@@ -138,6 +138,74 @@ def event(record: Event, url: str, organizer_url: str | None) -> dict:
     })
 
 
+# A site is a place and a thing on offer: schema.org gives `offers` to products (and services) only, not to
+# places, so a site is both at once (a multi-typed entity, which validators accept).
+SITE_TYPES = ["Place", "Product"]
+SITE_AVAILABILITY = {"available": "InStock", "reserved": "Reserved", "taken": "SoldOut"}
+# GoodRelations' business functions, which schema.org's Offer.businessFunction takes.
+SELL, LEASE_OUT = "http://purl.org/goodrelations/v1#Sell", "http://purl.org/goodrelations/v1#LeaseOut"
+OFFER_FUNCTIONS = {"sale": [SELL], "rent": [LEASE_OUT], "sale_or_rent": [SELL, LEASE_OUT]}
+# What a price is for: the whole site, a square metre, a square metre a month (UN/CEFACT MTK is m²).
+PRICE_UNITS = {
+    "total": {"unitText": "total"},
+    "per_m2": {"unitText": "EUR/m²", "referenceQuantity": {"@type": "QuantitativeValue", "value": 1, "unitCode": "MTK"}},
+    "per_m2_month": {
+        "unitText": "EUR/m²/month",
+        "referenceQuantity": {"@type": "QuantitativeValue", "value": 1, "unitCode": "MTK"},
+        "billingDuration": {"@type": "QuantitativeValue", "value": 1, "unitCode": "MON"},
+    },
+}
+AREAS = {"floor_area_m2": "floor area", "plot_area_m2": "plot area"}
+
+
+def _offer(record: Site, function: str) -> dict:
+    """One offer of the site; a monthly price belongs to renting it, any other price to selling it."""
+    price = record.price
+    priced = price is not None and (price["unit"] == "per_m2_month") == (function == LEASE_OUT)
+    return _compact({
+        "@type": "Offer",
+        "businessFunction": function,
+        "availability": SCHEMA + SITE_AVAILABILITY[record.availability],
+        "availabilityStarts": record.available_from.isoformat() if record.available_from else None,
+        "price": price["amount"] if priced else None,
+        "priceCurrency": "EUR" if priced else None,
+        "priceSpecification": {
+            "@type": "UnitPriceSpecification", "price": price["amount"], "priceCurrency": "EUR", **PRICE_UNITS[price["unit"]],
+        } if priced else None,
+    })
+
+
+def site(record: Site, url: str, municipality: Municipality | None) -> dict:
+    """A Place and Product: address, coordinates, areas, and an Offer per way it is offered (sale, rent)."""
+    located = record.latitude is not None and record.longitude is not None
+    offers = [_offer(record, function) for function in OFFER_FUNCTIONS[record.offer]]
+    return _compact({
+        "@context": CONTEXT,
+        "@type": SITE_TYPES,
+        "@id": url,
+        "name": _languages(record.title),
+        "description": _languages(record.description),
+        "category": record.kind,
+        "address": _compact({
+            "@type": "PostalAddress",
+            "streetAddress": record.street_address,
+            "postalCode": record.postal_code,
+            "addressLocality": record.post_office or (municipality.name.fi if municipality else None),
+            "addressRegion": municipality.region.fi if municipality and municipality.region else None,
+            "addressCountry": "FI",
+        }),
+        "geo": {"@type": "GeoCoordinates", "latitude": record.latitude, "longitude": record.longitude} if located else None,
+        "containedInPlace": _area(municipality) if municipality else None,
+        "additionalProperty": [
+            {"@type": "PropertyValue", "name": label, "value": getattr(record, field), "unitCode": "MTK", "unitText": "m²"}
+            for field, label in AREAS.items()
+            if getattr(record, field) is not None
+        ],
+        "image": record.image_urls,
+        "offers": offers[0] if len(offers) == 1 else offers,
+    })
+
+
 # JSON-LD is embedded in HTML `<script>` elements: these characters, escaped, can never close one
 # (`</script>`) or start markup. In JSON they occur only inside strings, where the escapes mean the same.
 HTML_SAFE = {b"<": b"\\u003c", b">": b"\\u003e", b"&": b"\\u0026"}
@@ -162,7 +230,10 @@ def _response(description: str, example: dict) -> dict:
         "required": ["@context", "@type", "@id"],
         "properties": {
             "@context": {"const": CONTEXT},
-            "@type": {"type": "string", "description": "The schema.org type."},
+            "@type": {
+                "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+                "description": "The schema.org type, or types (a site is both a Place and a Product).",
+            },
             "@id": {"type": "string", "format": "uri", "description": "The record's absolute URL."},
         },
         "additionalProperties": True,
@@ -206,5 +277,27 @@ EVENT_RESPONSE = _response(
         "organizer": {"@type": "Organization", "name": "Kehittämisyhtiö Karstulanseutu Oy"},
         "offers": {"@type": "Offer", "url": "https://registration.example/workshop",
                    "validThrough": "2020-12-02T16:00:00+02:00", "availability": SCHEMA + "InStock"},
+    },
+)
+SITE_RESPONSE = _response(
+    "The site; with `Accept: application/ld+json` as schema.org JSON-LD: a Place and Product (schema.org gives "
+    "`offers` to products only) with its PostalAddress, GeoCoordinates, areas as PropertyValues (unitCode MTK, m²) "
+    "and an Offer per way it is offered (businessFunction Sell or LeaseOut), priced in EUR when it has a price.",
+    {
+        "@context": CONTEXT,
+        "@type": SITE_TYPES,
+        "@id": "https://directory.example/api/v1/sites/3d2f7c1e-5b4a-4c8e-9f10-2a6b7c8d9e01",
+        "name": [{"@language": "fi", "@value": "Teollisuustontti Kiertotie 4"}],
+        "category": "plot",
+        "address": {"@type": "PostalAddress", "streetAddress": "Kiertotie 4", "postalCode": "43500",
+                    "addressLocality": "KARSTULA", "addressCountry": "FI"},
+        "geo": {"@type": "GeoCoordinates", "latitude": 62.881, "longitude": 24.79},
+        "containedInPlace": {"@type": "AdministrativeArea", "name": "Karstula", "identifier": "226"},
+        "additionalProperty": [{"@type": "PropertyValue", "name": "plot area", "value": 12000, "unitCode": "MTK", "unitText": "m²"}],
+        "offers": {
+            "@type": "Offer", "businessFunction": SELL, "availability": SCHEMA + "InStock", "availabilityStarts": "2027-01-01",
+            "price": 4, "priceCurrency": "EUR",
+            "priceSpecification": {"@type": "UnitPriceSpecification", "price": 4, "priceCurrency": "EUR", **PRICE_UNITS["per_m2"]},
+        },
     },
 )

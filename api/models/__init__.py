@@ -7,6 +7,7 @@ from api.models.change import Change
 from api.models.company import Company
 from api.models.duplicate import DismissedDuplicate
 from api.models.event import Event
+from api.models.inquiry import Inquiry
 from api.models.municipality import Municipality
 from api.models.search_document import SearchDocument, SearchTerm, SearchVocabulary
 from api.models.site import Site
@@ -14,6 +15,6 @@ from api.models.spearhead import Spearhead
 from api.models.webhook import WebhookDeliveryCount, WebhookMessage, WebhookSubscription
 
 __all__ = [
-    "Action", "ApiKey", "AuditEntry", "Change", "Company", "DismissedDuplicate", "Event", "Municipality", "SearchDocument", "SearchTerm", "SearchVocabulary", "Site",
+    "Action", "ApiKey", "AuditEntry", "Change", "Company", "DismissedDuplicate", "Event", "Inquiry", "Municipality", "SearchDocument", "SearchTerm", "SearchVocabulary", "Site",
     "Spearhead", "WebhookDeliveryCount", "WebhookMessage", "WebhookSubscription",
 ]

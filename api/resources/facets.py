@@ -2,12 +2,12 @@
 
 from collections.abc import Callable
 
-from flask import request
 from sqlalchemy import Select, func
 
-from api.auth import view_name
-from api.conditional import answer_304_if_fresh, make_etag
+from api import search
 from api.extensions import db
+from api.jsonio import dumps
+from api.resources import records
 
 Counter = Callable[[Select], dict]
 
@@ -30,9 +30,10 @@ def count(counters: dict[str, Counter], matching: Callable[[dict], Select], args
     }
 
 
-def answer(counters: dict[str, Counter], matching: Callable[[dict], Select], args: dict):
-    """The facets of the records `matching(args)` selects, with an ETag of the counts."""
-    facets = count(counters, matching, {**args, "include_deleted": False})
-    etag = make_etag(request.full_path, view_name(), sorted((name, sorted(values.items())) for name, values in facets.items()))
-    answer_304_if_fresh(etag)
-    return facets, 200, {"ETag": f'"{etag}"'}
+def answer(model, counters: dict[str, Counter], matching: Callable[[dict], Select], args: dict):
+    """The facets of the records `matching(args)` selects, as cached answers that depend on every table they read."""
+
+    def build(_stamps):
+        return dumps(count(counters, matching, {**args, "include_deleted": False})), search.answer_headers()
+
+    return records.read_derived(model, build)

@@ -7,6 +7,7 @@ RESOURCES = ("company", "event", "spearhead", "municipality", "site", "action")
 ACTIONS = ("created", "updated", "deleted")
 # Holds personal data: only editors and admins may ask for it, by name (`*` does not include it).
 INQUIRY_CREATED = "inquiry.created"
+INQUIRY_PATTERNS = (INQUIRY_CREATED, "inquiry.*")
 PING = "ping"
 PATTERN_HELP = (
     "An event is `<resource>.<action>`, `<resource>.*`, `*.<action>` or `*`, with resource one of "
@@ -16,8 +17,11 @@ MAX_PATTERNS = 50
 
 
 def matches(pattern: str, message_type: str) -> bool:
+    if message_type == INQUIRY_CREATED:
+        # Asked for by name only: `*` and `*.created` are the feed's changes.
+        return pattern in INQUIRY_PATTERNS
     if pattern == "*":
-        return message_type != INQUIRY_CREATED
+        return True
     resource, _, action = pattern.partition(".")
     message_resource, _, message_action = message_type.partition(".")
     return resource in ("*", message_resource) and action in ("*", message_action)
@@ -32,7 +36,7 @@ def check_patterns(patterns: list[str], principal: Principal) -> str | None:
     if not patterns:
         return "Choose at least one event, such as `*` for every change."
     for pattern in patterns:
-        if pattern in (INQUIRY_CREATED, "inquiry.*"):
+        if pattern in INQUIRY_PATTERNS:
             if not principal.has_role("editor"):
                 return f"{INQUIRY_CREATED} is for editor and admin keys only."
             continue

@@ -109,3 +109,23 @@ def fan_out(session: Session) -> bool:
         position = found[-1].position if len(found) == CHANGES_PER_STEP else newest
         session.execute(update(subscriptions).where(subscription.id == row.id).values(position=position))
     return more
+
+
+def queue_inquiry(session: Session, codes: set[str], data: dict, at) -> None:
+    """Queue `inquiry.created` for the editors' and admins' subscriptions that asked for it and whose area it touches.
+
+    Inquiries are not in the change feed (they hold personal data), so they are queued when received,
+    in the same transaction: a partner's subscription never gets one, nor an editor's outside their municipalities.
+    """
+    subscription = subscriptions.c
+    rows = session.execute(
+        select(subscription.id, subscription.events, subscription.municipalities, api_keys.c.role, api_keys.c.municipalities.label("area"))
+        .select_from(subscriptions.join(api_keys, api_keys.c.id == subscription.key_id))
+        .where(subscription.active, api_keys.c.revoked_at.is_(None), api_keys.c.role.in_(("editor", "admin")))
+    ).all()
+    for row in rows:
+        limited_to = [set(row.municipalities or ())]
+        if row.role == "editor":
+            limited_to.append(set(row.area or ()))
+        if events.wanted(row.events, events.INQUIRY_CREATED) and all(not area or area & codes for area in limited_to):
+            session.add(queue.message(row.id, events.INQUIRY_CREATED, data, at))

@@ -2,10 +2,9 @@
 
 import io
 import tempfile
-from collections.abc import Iterator
 
 import marshmallow as ma
-from flask import current_app, request, stream_with_context
+from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import abort
 from werkzeug.exceptions import BadRequest
@@ -13,11 +12,11 @@ from werkzeug.wsgi import wrap_file
 
 from api.extensions import db
 from api.formats import csv, xlsx
-from api.imports.companies import ImportRejected, UnreadableFile, import_companies, kind_of, spearhead_slugs, spool
+from api.imports.companies import ImportRejected, UnreadableFile, import_companies, kind_of, spool
 from api.negotiation import preferred
+from api.resources import exports
 from api.resources.companies import routes as companies
 from api.resources.companies.schemas import CompanyQueryArgsSchema, CompanySchema
-from api.serialization import DumpPlan
 from api.smorest import Blueprint, ProblemSchema, Schema
 
 blp = Blueprint(
@@ -27,7 +26,6 @@ blp = Blueprint(
     description="Companies in bulk: CSV and Excel exports that a spreadsheet opens, and an all-or-nothing "
     "import of CSV, Excel or JSON that upserts on business_id.",
 )
-EXPORT_ROWS_PER_QUERY = 500
 CSV_EXAMPLE = (
     ",".join(csv.COLUMNS) + "\r\n"
     "0112038-9,Karstulan Puutuote Oy,Sahatavaraa ja hirsitaloja.,,Sawn timber and log houses.,16100,226,"
@@ -50,15 +48,11 @@ class ExportArgsSchema(CompanyQueryArgsSchema):
     """The list's filters and order, without paging: every matching company is exported."""
 
     class Meta(CompanyQueryArgsSchema.Meta):
-        exclude = ("page", "page_size", "include_deleted")
+        exclude = exports.NOT_EXPORTED
 
 
 class CsvExportArgsSchema(ExportArgsSchema):
-    delimiter = ma.fields.String(
-        load_default="comma",
-        validate=ma.validate.OneOf(csv.DELIMITERS),
-        metadata={"description": "`semicolon` for spreadsheets set to a Finnish locale, where the comma is the decimal sign."},
-    )
+    delimiter = exports.Delimiter()
 
 
 class ImportArgsSchema(Schema):
@@ -135,25 +129,8 @@ FORM_MEDIA_TYPE = "multipart/form-data"
 BINARY_MEDIA_TYPE = "application/octet-stream"
 
 
-def _exported(args: dict) -> Iterator[dict]:
-    """The companies under the list's filters (and its rules of visibility) as the export's JSON rows.
-
-    The query is built at once, before the rows are streamed, so that its search corrections reach the
-    answer's headers (X-Search-Corrections).
-    """
-    query = companies.filtered({**args, "include_deleted": False})
-    return _rows(query.execution_options(yield_per=EXPORT_ROWS_PER_QUERY))
-
-
-def _rows(query) -> Iterator[dict]:
-    plan = DumpPlan(CompanySchema(only=csv.FIELDS))
-    # Spearheads by slug, so the file imports into any copy of the region's data.
-    slugs = spearhead_slugs()
-    # yield_per streams from a server-side cursor, so memory stays flat at any size.
-    for company in db.session.scalars(query):
-        data = plan.dump(company)
-        data["spearheads"] = [slugs.get(spearhead, spearhead) for spearhead in data["spearheads"]]
-        yield data
+def _query(args: dict):
+    return companies.filtered({**args, "include_deleted": False})
 
 
 @blp.route("/companies.csv")
@@ -167,12 +144,8 @@ class CompaniesCsvViews(MethodView):
     @blp.doc(operationId="exportCompaniesCsv")
     def get(self, args):
         """Export companies as CSV (the list's filters, streamed)"""
-        preferred(csv.MEDIA_TYPE)
-        delimiter = csv.DELIMITERS[args.pop("delimiter")]
-        rows = (csv.row(data) for data in _exported(args))
-        response = current_app.response_class(stream_with_context(csv.write(rows, delimiter)), mimetype=csv.MEDIA_TYPE)
-        response.headers["Content-Disposition"] = 'attachment; filename="companies.csv"'
-        return response
+        delimiter = args.pop("delimiter")
+        return exports.csv_answer(_query(args), CompanySchema, csv.COMPANIES, delimiter, "companies.csv")
 
 
 @blp.route("/companies.xlsx")
@@ -199,7 +172,7 @@ class CompaniesXlsxViews(MethodView):
         # write-only mode keeps memory flat) and then sent from there.
         target = tempfile.TemporaryFile()
         try:
-            xlsx.write((csv.values(data) for data in _exported(args)), target)
+            xlsx.write((csv.values(data, csv.COMPANIES) for data in exports.dumped(_query(args), CompanySchema, csv.COMPANIES)), target)
             size = target.seek(0, io.SEEK_END)
             target.seek(0)
         except BaseException:

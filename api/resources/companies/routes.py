@@ -1,25 +1,25 @@
 """Companies: /api/v1/companies and /api/v1/companies/{id}."""
 
-from flask import g, url_for
+from collections import Counter
+
+from flask import url_for
 from flask.views import MethodView
 from sqlalchemy import ColumnElement, Text, cast, func, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import JSONB
 
-from api import geo, search
-from api.domain.industry import divisions
+from api import search
+from api.domain.industry import divisions, industry
 from api.domain.tags import SQLITE_FUNCTION as FOLD_TAG
 from api.domain.tags import fold_tag
 from api.extensions import db
 from api.formats import geojson, jsonld
-from api.models import Company, Municipality
+from api.models import Company, Municipality, Spearhead
 from api.models.associations import company_spearheads
 from api.negotiation import preferred, vary_on_accept
 from api.pagination import PAGINATION_HEADERS, PageArgsSchema, SortKey
 from api.records import COMPANY, check_scope, create, delete, update, verify
-from api.resources import records, writes
-from api.resources.companies import facets
+from api.resources import facets, maps, records, writes
 from api.resources.companies.schemas import (
-    DEFAULT_RADIUS_KM,
     CompanyFacetsArgsSchema,
     CompanyFacetsSchema,
     CompanyQueryArgsSchema,
@@ -73,19 +73,12 @@ def in_industry_section(letters: list[str]) -> ColumnElement[bool]:
     return or_(*(industry_prefix(division) for letter in letters for division in divisions(letter)))
 
 
-def origin_and_radius(args: dict) -> tuple[geo.Point, float] | None:
-    return (args["near"], args.get("radius_km", DEFAULT_RADIUS_KM)) if "near" in args else None
-
-
 def filtered(args: dict):
     """The company list's query under the request's filters: the one place they are applied."""
-    dialect = db.engine.dialect.name
     sort_columns = dict(SORT_COLUMNS)
-    near = origin_and_radius(args)
-    if near:
-        distance = geo.distance_sql(Company.latitude, Company.longitude, near[0], dialect)
+    if (distance := maps.distance_column(Company, args)) is not None:
         sort_columns["distance_km"] = distance
-    found = search.matches("company", args["q"], dialect, args.get("municipality")) if "q" in args else None
+    found = search.matches("company", args["q"], db.engine.dialect.name, args.get("municipality")) if "q" in args else None
     if found is not None:
         sort_columns["relevance"] = search.relevance(found)
     default_sort = [SortKey("relevance" if found is not None else "name", False)]
@@ -108,33 +101,34 @@ def filtered(args: dict):
     for name in ("growth_seeking", "international"):
         if name in args:
             query = query.where(getattr(Company, name) == args[name])
-    if "bbox" in args:
-        query = query.where(geo.in_box(Company.latitude, Company.longitude, args["bbox"]))
-    if near:
-        origin, radius_km = near
-        g.distance_origin = origin  # each answer's distance_km (see CompanySchema)
-        query = query.where(geo.in_box(Company.latitude, Company.longitude, geo.around(origin, radius_km)), distance <= radius_km)
-    return query
+    return maps.located(query, Company, args)
 
 
-def list_answer(args: dict, query):
-    """One page of `query()` as JSON, or as a GeoJSON FeatureCollection when the client asks for it."""
-    if preferred("application/json", geojson.MEDIA_TYPE) == geojson.MEDIA_TYPE:
-        return vary_on_accept(
-            records.read_page(Company, args, CompanySchema, query, render=geojson.writer(CompanySchema), media_type=geojson.MEDIA_TYPE)
-        )
-    return vary_on_accept(records.read_page(Company, args, CompanySchema, query))
+def _sections(matching) -> dict[str, int]:
+    sections: Counter = Counter()
+    for code, number in facets.grouped(func.substr(Company.industry_code, 1, 2), Company.id)(matching).items():
+        sections[industry(code).section] += number
+    return dict(sorted(sections.items()))
 
 
-# The same page as GeoJSON, documented beside the JSON answer of status 200.
-GEOJSON_RESPONSE = {
-    "schema": geojson.feature_collection_schema("#/components/schemas/Company"),
-    "content_type": geojson.MEDIA_TYPE,
-    "description": "The page as a JSON array, or with `Accept: application/geo+json` as an RFC 7946 "
-    "FeatureCollection (coordinates [lon, lat], Feature id = company id, the company's fields in properties; "
-    "its own strong ETag).",
-    "success": True,
+def _spearheads(matching) -> dict[str, int]:
+    # Each (company, spearhead) link appears once, so joining the links counts every company once per slug.
+    linked = records.visible(
+        matching.join(company_spearheads, company_spearheads.c.company_id == Company.id).join(
+            Spearhead, Spearhead.id == company_spearheads.c.spearhead_id
+        ),
+        Spearhead,
+    ).where(Spearhead.deleted_at.is_(None))
+    return facets.grouped(Spearhead.slug, Company.id)(linked)
+
+
+FACETS = {
+    "municipality": facets.grouped(Company.municipality, Company.id),
+    "industry_section": _sections,
+    "spearhead": _spearheads,
+    "size_class": facets.grouped(Company.size_class, Company.id),
 }
+GEOJSON_RESPONSE = maps.geojson_response("Company", "company", geojson.COMPANY_EXAMPLE)
 
 
 @blp.route("")
@@ -147,7 +141,7 @@ class CompaniesViews(MethodView):
     @blp.doc(operationId="listCompanies")
     def get(self, args):
         """List companies (JSON, or GeoJSON with Accept: application/geo+json)"""
-        return list_answer(args, lambda: filtered(args))
+        return maps.list_answer(Company, CompanySchema, args, lambda: filtered(args))
 
     @blp.requires("editor")
     @blp.arguments(CompanySchema)
@@ -168,7 +162,7 @@ class CompanyFacetsViews(MethodView):
     @blp.doc(operationId="getCompanyFacets")
     def get(self, args):
         """Count the matching companies per municipality, industry section, spearhead and size class"""
-        return facets.answer(lambda facet_args: filtered({**facet_args, "include_deleted": False}), args)
+        return facets.answer(Company, FACETS, filtered, args)
 
 
 @blp.route("/<company_id>")

@@ -7,9 +7,7 @@ import marshmallow as ma
 from api.domain.industry import industry, sections
 from api.domain.size_class import SIZE_CLASSES
 from api.fields import (
-    BoundingBox,
     BusinessId,
-    Coordinates,
     Email,
     IndustryCode,
     JsonBoolean,
@@ -28,8 +26,8 @@ from api.fields import (
 )
 from api.formats.csv import TAG_SEPARATORS
 from api.models.base import STATUSES
-from api.pagination import ListArgsSchema, Sort
-from api.resources.schemas import DEFAULT_RADIUS_KM, MAX_RADIUS_KM, LastVerifiedAt, LocatedSchema
+from api.pagination import Sort
+from api.resources.schemas import LastVerifiedAt, LocatedSchema, MapQueryArgsSchema
 from api.smorest import Schema
 
 TAG_LENGTH = 60
@@ -109,7 +107,7 @@ class CompanySchema(LocatedSchema):
 
 
 
-class CompanyQueryArgsSchema(ListArgsSchema):
+class CompanyQueryArgsSchema(MapQueryArgsSchema):
     q = SearchQuery("the name, description (every language), tags, industry label and post office")
     municipality = Repeatable(MunicipalityCode(), "Municipality code.")
     industry = Repeatable(
@@ -127,22 +125,7 @@ class CompanyQueryArgsSchema(ListArgsSchema):
     international = ma.fields.Boolean(metadata={"description": "Exports or works abroad.", "example": True})
     business_id = Repeatable(BusinessId(), "Business ID.")
     status = Repeatable(ma.fields.String(validate=ma.validate.OneOf(STATUSES)), "Status (readers without drafts see published only).")
-    bbox = BoundingBox(metadata={"description": "Companies inside minLon,minLat,maxLon,maxLat (WGS 84)."})
-    near = Coordinates(
-        metadata={"description": "lat,lon: companies within `radius_km` of this point, each with its `distance_km`."}
-    )
-    radius_km = ma.fields.Float(
-        validate=ma.validate.Range(min=0, max=MAX_RADIUS_KM, min_inclusive=False),
-        metadata={"description": f"Radius of a `near` query, up to {MAX_RADIUS_KM} (default {DEFAULT_RADIUS_KM}).", "example": 30},
-    )
     sort = Sort(("name", "business_id", "municipality", "founded_year", "created_at", "updated_at", "distance_km"))
-
-    @ma.validates_schema
-    def distance_needs_a_point(self, data, **kwargs):
-        if "radius_km" in data and "near" not in data:
-            raise ma.ValidationError("radius_km needs near=lat,lon.", "radius_km")
-        if any(key.field == "distance_km" for key in data.get("sort") or []) and "near" not in data:
-            raise ma.ValidationError("Sorting by distance_km needs near=lat,lon.", "sort")
 
 
 class CompanyFacetsArgsSchema(CompanyQueryArgsSchema):

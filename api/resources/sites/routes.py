@@ -6,8 +6,10 @@ from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
 
 from api import search
 from api.extensions import db
-from api.models import Site, Spearhead
+from api.formats import jsonld
+from api.models import Municipality, Site, Spearhead
 from api.models.associations import site_spearheads
+from api.negotiation import preferred, vary_on_accept
 from api.pagination import PAGINATION_HEADERS, PageArgsSchema, SortKey
 from api.records import SITE, check_scope, create, delete, update, verify
 from api.resources import facets, maps, records, writes
@@ -155,18 +157,21 @@ class SiteFacetsViews(MethodView):
     @blp.doc(operationId="getSiteFacets")
     def get(self, args):
         """Count the matching sites per municipality, kind, use and availability"""
-        return facets.answer(FACETS, filtered, args)
+        return facets.answer(Site, FACETS, filtered, args)
 
 
 @blp.route("/<site_id>")
 class SitesByIdViews(MethodView):
     @blp.response(200, SiteSchema)
+    @blp.alt_response(200, success=True, content_type=jsonld.MEDIA_TYPE, **jsonld.SITE_RESPONSE)
     @blp.conditional_read
-    @blp.errors(404)
+    @blp.errors(404, 406)
     @blp.doc(operationId="getSite")
     def get(self, site_id):
-        """Get a site"""
-        return records.read(*lookup(site_id), SiteSchema)
+        """Get a site (schema.org JSON-LD with Accept: application/ld+json)"""
+        if preferred("application/json", jsonld.MEDIA_TYPE) == jsonld.MEDIA_TYPE:
+            return vary_on_accept(records.read(*lookup(site_id), SiteSchema, render=_jsonld, media_type=jsonld.MEDIA_TYPE))
+        return vary_on_accept(records.read(*lookup(site_id), SiteSchema))
 
     @blp.requires("editor")
     @blp.arguments(SiteSchema)
@@ -218,6 +223,11 @@ class SiteVerifyViews(MethodView):
         site = get_site(site_id)
         check_scope(site)
         return writes.updated(verify(site))
+
+
+def _jsonld(site: Site) -> bytes:
+    url = jsonld.public_url("sites.SitesByIdViews", site_id=site.id)
+    return jsonld.dumps(jsonld.site(site, url, db.session.get(Municipality, site.municipality)))
 
 
 @blp.route("/<site_id>/history")

@@ -7,7 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from api import search
 from api.extensions import db
-from api.models import Event, Site, Spearhead
+from api.models import Company, Event, Site, Spearhead
 from api.models.associations import spearhead_municipalities
 from api.pagination import PAGINATION_HEADERS, PageArgsSchema, SortKey
 from api.records import SPEARHEAD, create, delete, update
@@ -156,7 +156,7 @@ class SpearheadCompaniesViews(MethodView):
     def get(self, args, id_or_slug):
         """List the companies of a spearhead (the company list's filters apply)"""
         spearhead = get_spearhead(id_or_slug)
-        return companies.list_answer(args, lambda: companies.filtered({**args, "spearhead": [spearhead.id]}))
+        return maps.list_answer(Company, CompanySchema, args, lambda: companies.filtered({**args, "spearhead": [spearhead.id]}))
 
 
 @blp.route("/<id_or_slug>/events")

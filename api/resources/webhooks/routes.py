@@ -1,6 +1,6 @@
 """Webhook subscriptions: /api/v1/webhooks, /api/v1/webhooks/{id}, its ping and its delivery log."""
 
-from flask import Response, current_app, url_for
+from flask import current_app, url_for
 from flask.views import MethodView
 from flask_smorest import abort
 from sqlalchemy import func, select
@@ -10,17 +10,17 @@ from api.conditional import answer_304_if_fresh, make_etag, require_if_match
 from api.extensions import db
 from api.models import ApiKey, Municipality, WebhookMessage, WebhookSubscription
 from api.models.base import utcnow
-from api.pagination import PAGINATION_HEADERS, Page, PageArgsSchema
+from api.pagination import PAGINATION_HEADERS, PageArgsSchema, digest_page
 from api.resources.webhooks.schemas import (
     DeliveryQueryArgsSchema,
     DeliverySchema,
+    InquiryMessageSchema,
     PingMessageSchema,
     PingQueuedSchema,
     WebhookCreatedSchema,
     WebhookMessageSchema,
     WebhookSchema,
 )
-from api.serialization import serialize
 from api.smorest import Blueprint
 from api.webhooks import fanout, queue
 from api.webhooks.addresses import RefusedUrl, check_url
@@ -104,7 +104,7 @@ class WebhooksViews(MethodView):
     def get(self, args):
         """List your webhook subscriptions (an admin's list holds every key's)"""
         query = _visible().order_by(WebhookSubscription.created_at.desc(), WebhookSubscription.id)
-        return _page(query, args, WebhookSchema)
+        return digest_page(query, args, WebhookSchema)
 
     @blp.requires("partner")
     @blp.arguments(WebhookSchema)
@@ -209,18 +209,7 @@ class WebhookDeliveriesViews(MethodView):
         query = select(WebhookMessage).where(WebhookMessage.subscription_id == subscription.id)
         if args.get("status"):
             query = query.where(WebhookMessage.status.in_(args["status"]))
-        return _page(query.order_by(WebhookMessage.seq.desc()), args, DeliverySchema)
-
-
-def _page(query, args: dict, schema) -> Response:
-    """One page of a list that changes with every delivery attempt; its ETag is a digest of the page itself."""
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    items = db.session.scalars(query.limit(args["page_size"]).offset((args["page"] - 1) * args["page_size"])).all()
-    page = Page(list(items), total, args["page"], args["page_size"])
-    body = serialize(schema, page.items)
-    etag = make_etag(body, page.headers())
-    answer_304_if_fresh(etag)
-    return current_app.response_class(body, headers={**page.headers(), "ETag": f'"{etag}"'}, mimetype="application/json")
+        return digest_page(query.order_by(WebhookMessage.seq.desc()), args, DeliverySchema)
 
 
 SIGNATURE_HEADERS = [
@@ -281,6 +270,7 @@ def document_messages(spec) -> None:
     """Describe what receivers are sent, as OpenAPI 3.1 `webhooks`."""
     spec.components.schema("WebhookMessage", schema=WebhookMessageSchema)
     spec.components.schema("PingMessage", schema=PingMessageSchema)
+    spec.components.schema("InquiryMessage", schema=InquiryMessageSchema)
     spec.options["webhooks"] = {
         "change": _receiver_operation(
             "A change the subscribing key may read",
@@ -288,6 +278,12 @@ def document_messages(spec) -> None:
             "Sent for each change of the change feed that the subscribing key may see and that matches the "
             "subscription's `events` and `municipality`: type `<resource>.<action>`, `data` the change as "
             "GET /api/v1/changes shows it to that key. At least once, in feed order per subscription.",
+        ),
+        "inquiry": _receiver_operation(
+            "A new investor's inquiry",
+            "InquiryMessage",
+            "Sent for each inquiry received about the subscribing editor's municipalities (an admin's: any, within the "
+            "subscription's `municipality`) when `events` names `inquiry.created` or `inquiry.*`. It holds personal data.",
         ),
         "ping": _receiver_operation(
             "A test message", "PingMessage", "Queued by POST /api/v1/webhooks/{id}/ping, after the messages already waiting."

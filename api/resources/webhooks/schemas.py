@@ -6,6 +6,7 @@ from api.fields import MunicipalityCode, Text
 from api.models.webhook import MESSAGE_STATUSES
 from api.pagination import PageArgsSchema
 from api.resources.changes.schemas import ChangeSchema
+from api.resources.inquiries.schemas import InquirySchema
 from api.smorest import Schema
 from api.webhooks.events import MAX_PATTERNS, PATTERN_HELP
 
@@ -106,6 +107,14 @@ class WebhookMessageSchema(Schema):
     type = ma.fields.String(metadata={"description": "`<resource>.<action>`, `inquiry.created` or `ping`.", "example": "company.updated"})
     timestamp = ma.fields.AwareDateTime(metadata={"description": "When the change committed (RFC 3339)."})
     data = ma.fields.Nested(ChangeSchema, metadata={"description": "The change as GET /api/v1/changes shows it to the subscribing key."})
+
+
+class InquiryMessageSchema(Schema):
+    """The body of an `inquiry.created` message, sent to editors' and admins' subscriptions that ask for it by name."""
+
+    type = ma.fields.String(metadata={"enum": ["inquiry.created"]})
+    timestamp = ma.fields.AwareDateTime(metadata={"description": "When the inquiry was received."})
+    data = ma.fields.Nested(InquirySchema, metadata={"description": "The inquiry as GET /api/v1/inquiries/{id} shows it."})
 
 
 class PingDataSchema(Schema):
