@@ -4,7 +4,7 @@ Records start as never verified: the first review list shows them all, and each 
 verification from then on sets the mark.
 
 Revision ID: review
-Revises: sites
+Revises: search_municipality
 Create Date: 2026-11-28 12:15:00.000000
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'review'
-down_revision = 'sites'
+down_revision = 'search_municipality'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """inquiries: investors' contact requests
 
 Revision ID: inquiries
-Revises: sites
+Revises: actions
 Create Date: 2026-11-28 12:20:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'inquiries'
-down_revision = 'sites'
+down_revision = 'actions'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """actions: strategy actions under the spearheads
 
 Revision ID: actions
-Revises: sites
+Revises: review
 Create Date: 2026-11-28 12:20:00.000000
 
 """
@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = 'actions'
-down_revision = 'sites'
+down_revision = 'review'
 branch_labels = None
 depends_on = None
 
