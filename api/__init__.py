@@ -27,6 +27,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from api import records, search
+    from api.caching import register_caching
     from api.database import (
         configure_postgresql,
         configure_sqlite,
@@ -68,6 +69,7 @@ def register_extensions(app: Flask) -> None:
     register_rate_limits(app)
     register_authentication(app)
     register_web_security(app)
+    register_caching(app)
 
 
 def register_blueprints(app: Flask) -> None:

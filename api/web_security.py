@@ -20,12 +20,9 @@ def _security_headers(response):
     # JSON answers need no sources at all; the documentation pages run their own scripts and styles.
     policy = "frame-ancestors 'none'" if response.mimetype == "text/html" else "default-src 'none'; frame-ancestors 'none'"
     response.headers.setdefault("Content-Security-Policy", policy)
-    if request.path.startswith(API_PREFIX):
-        # Drafts and private fields depend on the key, so caches must keep answers per Authorization.
-        response.vary.add("Authorization")
-        if current_app.config["CORS_ORIGINS"]:
-            # Flask-CORS adds this only for several origins, yet with one the CORS headers still depend on Origin.
-            response.vary.add("Origin")
+    if request.path.startswith(API_PREFIX) and current_app.config["CORS_ORIGINS"]:
+        # Flask-CORS adds this only for several origins, yet with one the CORS headers still depend on Origin.
+        response.vary.add("Origin")
     return response
 
 
