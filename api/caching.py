@@ -57,10 +57,9 @@ def cache_headers(response):
     return response
 
 
-def register_caching(app: Flask) -> None:
+def configure_caching(app: Flask) -> None:
     for setting in ("CACHE_MAX_AGE", "CACHE_STALE_WHILE_REVALIDATE"):
         if not isinstance(app.config[setting], int) or app.config[setting] < 0:
             raise ValueError(f"{setting}={app.config[setting]!r} must be a whole number of seconds, 0 or more.")
     # Built once: every anonymous read sends it.
     app.config["CACHE_SHARED_POLICY"] = shared_policy(app.config)
-    app.after_request(cache_headers)
