@@ -26,7 +26,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from api import records, search
+    from api import freshness, records, search
     from api.caching import cache_headers, configure_caching
     from api.database import (
         configure_postgresql,
@@ -53,6 +53,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), include_name=search.made_by_migration)
     search.register(app, db.session)
     records.register(db.session)
+    freshness.register(db.session)
     with app.app_context():
         dialect = db.engine.dialect.name
         if dialect == "sqlite":

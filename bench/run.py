@@ -263,8 +263,8 @@ def prepare(app, load: wrk.Load, authorization: str | None) -> tuple[list[Scenar
         problem = problem or ask("PATCH", path, 200, headers=edit,
                                  body=b'{"description": {"en": "Edited by the benchmark."}}')[0]
         patch.unavailable = patch.unavailable or problem
-    # Not a target: what a request costs the app before any database or rate-limit work.
-    probe = Scenario("probe", "Reference: the app's /healthz", "GET", "/healthz", 200)
+    # What a request costs the app before any database or rate-limit work.
+    probe = Scenario("probe", "The app's /healthz (what every request pays)", "GET", "/healthz", 200)
     probe.unavailable, _ = ask("GET", probe.path, 200)
     return [by_id, listing, search, conditional, patch, probe], answers
 
