@@ -54,6 +54,7 @@ def write(runs: list, context: dict, output: Path) -> None:
         *setup(context),
         *results(runs),
         *targets(runs),
+        *profile(),
         *files(runs),
         "## Latency against data size",
         "",
@@ -251,6 +252,38 @@ def plot(runs: list, path: Path) -> None:
     plt.close(figure)
 
 
+def profile() -> list[str]:
+    """What the profiles of the second performance round (issue #19) showed, and what was done about it."""
+    return [
+        "## What the profiles showed",
+        "",
+        "`/healthz` under wrk, one gunicorn worker, sampled with `py-spy record --gil -r 300 -p <worker pid>` "
+        "(samples of the thread holding the GIL, so the figures are shares of the interpreter's work). Before "
+        "the second round, of the samples inside `Flask.wsgi_app`:",
+        "",
+        "| part | share | change |",
+        "| --- | ---: | --- |",
+        "| the access-log line (`logging` with python-json-logger: stdlib `json`, the caller's frame looked up) | 24% | "
+        "an orjson formatter, the record made without the caller lookup |",
+        "| Flask-Limiter resolving limits for a path it then exempts | 10–17% | requests outside `/api/` skip its check |",
+        "| prometheus-flask-exporter's hooks (label dicts, a regular expression per request) | 6% | "
+        "prometheus_client objects counted directly in the one `after_request`, same names and labels |",
+        "| `Flask.ensure_sync` asking `inspect` about each of 22 hooks | 2–3% | answered once per hook |",
+        "| the check that another rule shadows the matched one (a second URL match) | 3% | skipped for rules without variables |",
+        "| security headers (`Headers.setdefault`, one scan each) | 2% | one pass |",
+        "",
+        "In-process CPU per `/healthz` (the WSGI app called directly, median of 7 × 500): 518 µs before, "
+        "257 µs after, measured one after the other. Reads by id, lists and 304s also lost their database "
+        "round trip while nothing is written (`api/freshness.py`).",
+        "",
+        "A PATCH (in-process, PostgreSQL, one client): 17 SQL statements, 9 of them while the companies table's "
+        "advisory lock is held (stamp, audit entry, update, search document, change feed, commit); about 18 ms "
+        "of CPU within about 60 ms of wall time. Writes queue on that lock, so their rate is set by the database "
+        "round trips inside it, not by Python; this round did not change the write path.",
+        "",
+    ]
+
+
 def reproduce() -> list[str]:
     return [
         "## How to reproduce",
@@ -262,6 +295,8 @@ def reproduce() -> list[str]:
         "bin/setup && .venv/bin/pip install -e '.[bench]'",
         ".venv/bin/python bench/run.py                      # 10,000 and 100,000 companies on PostgreSQL",
         ".venv/bin/python bench/run.py --sizes 1000 --duration 3 --database sqlite   # a quick check",
+        "apt-get install nginx",
+        ".venv/bin/python bench/shared_cache.py            # then: nginx's proxy_cache in front (section below)",
         "```",
         "",
         "The script creates (and drops) its own `bench_*` databases on the server named by `--postgres-url`, "

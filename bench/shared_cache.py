@@ -8,7 +8,8 @@ the configuration that docs/operations.md shows, written into a temporary direct
 ports. wrk measures an anonymous list page and a company by id through nginx and straight from
 gunicorn, interleaved, and prints the medians and their ratio. Then a company's name is changed
 with an editor's key and the script polls the cached URL until the new name shows, printing how long
-that took beside the max-age.
+that took beside the max-age. With --output, the figures replace the section "Through a shared cache"
+of that page (docs/benchmarks.md, which bench/run.py writes first).
 """
 
 import argparse
@@ -143,6 +144,20 @@ def write_visibility(app, nginx: Nginx, company: str, authorization: str, max_ag
     return seen
 
 
+SECTION = "## Through a shared cache (nginx)"
+
+
+def write_section(output: Path, lines: list[str]) -> None:
+    page = output.read_text(encoding="utf-8")
+    before, _, rest = page.partition(SECTION)
+    if rest:  # an earlier run's section: replace it, up to the next section
+        rest = rest[rest.index("\n## "):] if "\n## " in rest else ""
+    else:
+        before, marker, rest = page.partition("## How to reproduce")
+        rest = marker + rest
+    output.write_text(before + "\n".join([SECTION, "", *lines, "", ""]) + rest.lstrip("\n"), encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--companies", type=int, default=10_000)
@@ -154,6 +169,7 @@ def main() -> None:
     parser.add_argument("--database", choices=["postgresql", "sqlite"], default="postgresql")
     parser.add_argument("--postgres-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
+    parser.add_argument("--output", type=Path, help="the page whose shared-cache section to rewrite")
     options = parser.parse_args()
     wrk.executable()
     load = wrk.Load(options.connections, options.connections, options.duration, timeout=10)
@@ -168,9 +184,12 @@ def main() -> None:
         servers.flask(database, "seed", "--synthetic", str(options.companies))
         database.analyze()
         authorization = editor_key(database)
-        print(f"{options.companies:,} companies on {options.database}; gunicorn {settings['workers']} workers × "
-              f"{settings['threads']} threads; nginx {subprocess.run(['nginx', '-v'], capture_output=True, text=True).stderr.strip()}; "
-              f"{load.describe()}", flush=True)
+        nginx_version = subprocess.run(["nginx", "-v"], capture_output=True, text=True).stderr.strip().split("/")[-1]
+        setting = (f"{options.companies:,} companies on {options.database}; gunicorn {settings['workers']} workers × "
+                   f"{settings['threads']} threads, `CACHE_MAX_AGE={options.max_age}`; nginx {nginx_version} with the "
+                   f"configuration of docs/operations.md; `{load.describe()}`, medians of {options.repeats} interleaved runs")
+        print(setting, flush=True)
+        rows = []
         with servers.serve("app", "wsgi:app", {**env, "DATABASE_URL": database.url}, settings["workers"], folder) as app, \
                 Nginx(folder, app.port) as nginx:
             company = json.loads(app.request("GET", LIST)[2])[0]["id"]
@@ -178,9 +197,23 @@ def main() -> None:
                 through(nginx.port, "GET", path)
                 status, headers, _ = through(nginx.port, "GET", path)
                 print(f"{label}: {header(headers, 'Cache-Control')}; nginx says {header(headers, 'X-Cache-Status')}")
-                measure(load, label, {"direct": app.base_url + path, "nginx": nginx.base_url + path},
-                        options.repeats, options.warmup)
-            write_visibility(app, nginx, company, authorization, options.max_age)
+                medians = measure(load, label, {"direct": app.base_url + path, "nginx": nginx.base_url + path},
+                                  options.repeats, options.warmup)
+                rows.append(f"| {label} (anonymous) | {medians['direct']:.0f} | {medians['nginx']:.0f} | "
+                            f"{medians['nginx'] / medians['direct']:.1f} × |")
+            seen = write_visibility(app, nginx, company, authorization, options.max_age)
+    if options.output:
+        write_section(options.output, [
+            f"Written by `bench/shared_cache.py` on {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC: {setting}.",
+            "",
+            "| read | app alone (req/s) | through nginx (req/s) | ratio |",
+            "| --- | ---: | ---: | ---: |",
+            *rows,
+            "",
+            f"A company renamed with an editor's key showed in anonymous reads through nginx {seen:.2f} s after "
+            f"the write was answered (`CACHE_MAX_AGE={options.max_age}`): within the max-age, as the "
+            "configuration promises; readers with a key are never answered from the cache.",
+        ])
 
 
 if __name__ == "__main__":
