@@ -26,7 +26,8 @@ def create_app(config: type[Config] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from api import records, search
+    from api import freshness, records, search
+    from api.caching import cache_headers, configure_caching
     from api.database import (
         configure_postgresql,
         configure_sqlite,
@@ -39,8 +40,9 @@ def register_extensions(app: Flask) -> None:
     from api.jsonio import ApiRequest, OrjsonProvider
     from api.keys import register_authentication
     from api.observability import register_observability
-    from api.ratelimits import register_rate_limits
-    from api.web_security import register_web_security
+    from api.ratelimits import rate_limit_headers, register_rate_limits
+    from api.search import add_corrections_header
+    from api.web_security import register_web_security, security_headers
     from api.webhooks.metrics import register_metrics as register_webhook_metrics
 
     app.request_class = ApiRequest
@@ -51,6 +53,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), include_name=search.made_by_migration)
     search.register(app, db.session)
     records.register(db.session)
+    freshness.register(db.session)
     with app.app_context():
         dialect = db.engine.dialect.name
         if dialect == "sqlite":
@@ -58,7 +61,8 @@ def register_extensions(app: Flask) -> None:
         elif dialect == "postgresql":
             configure_postgresql(db.engine)
     api.init_app(app)
-    register_observability(app)
+    configure_caching(app)
+    register_observability(app, (add_corrections_header, rate_limit_headers, security_headers, cache_headers))
     register_webhook_metrics(app)
     register_guards(app)
     if dialect == "postgresql":

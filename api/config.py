@@ -50,6 +50,11 @@ class Config:
     RATELIMIT_INQUIRY = os.environ.get("RATELIMIT_INQUIRY", "5/hour")
     # `flask inquiries purge` erases inquiries received longer ago than this.
     INQUIRY_RETENTION_DAYS = int(os.environ.get("INQUIRY_RETENTION_DAYS", 365))
+    # Anonymous reads: how long a shared cache (CDN, nginx, Varnish) may serve them unasked, then how
+    # long it may go on serving the stored answer while it revalidates it with the ETag (api/caching.py).
+    # A write reaches anonymous readers behind such a cache within CACHE_MAX_AGE (plus one request).
+    CACHE_MAX_AGE = int(os.environ.get("CACHE_MAX_AGE", 30))
+    CACHE_STALE_WHILE_REVALIDATE = int(os.environ.get("CACHE_STALE_WHILE_REVALIDATE", 60))
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     # When set, /metrics needs it as a bearer token (Prometheus: `authorization: {credentials: …}`).
     METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None

@@ -8,32 +8,44 @@ import re
 import sys
 import time
 import uuid
+from collections.abc import Callable
 
-from flask import Flask, current_app, g, request
-from prometheus_client import CollectorRegistry
+import orjson
+from flask import Flask, Response, current_app, g, got_request_exception, request
+from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from prometheus_flask_exporter import PrometheusMetrics
 from prometheus_flask_exporter.multiprocess import GunicornInternalPrometheusMetrics
-from pythonjsonlogger.json import JsonFormatter
 
 from api.errors import problem
 
 # A client's own request id is echoed only when it is short and plain, so logs cannot be forged.
 _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 access_log = logging.getLogger("api.access")
+# What every LogRecord has; the rest of a record's attributes are the `extra` fields of the call.
+_RECORD_ATTRIBUTES = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
 
 
-def json_formatter() -> JsonFormatter:
-    return JsonFormatter(
-        "{asctime}{levelname}{name}{message}", style="{", rename_fields={"asctime": "time", "levelname": "level"}
-    )
+class JsonLineFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, then the call's `extra` fields (orjson)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = {"time": self.formatTime(record), "level": record.levelname, "name": record.name, "message": record.getMessage()}
+        for name, value in record.__dict__.items():
+            if name not in _RECORD_ATTRIBUTES:
+                line[name] = value
+        if record.exc_info:
+            line["exc_info"] = self.formatException(record.exc_info)
+        if record.stack_info:
+            line["stack_info"] = self.formatStack(record.stack_info)
+        return orjson.dumps(line, default=str).decode()
 
 
 def configure_logging(level: str) -> None:
     handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(json_formatter())
+    handler.setFormatter(JsonLineFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -46,21 +58,31 @@ def _start() -> None:
 
 
 def _finish(response):
-    response.headers["X-Request-Id"] = g.get("request_id") or uuid.uuid4().hex
-    principal = g.get("principal")
-    access_log.info(
-        "request",
-        extra={
-            "request_id": response.headers["X-Request-Id"],
-            "method": request.method,
-            "path": request.path,
-            "route": request.url_rule.rule if request.url_rule else None,
-            "status": response.status_code,
-            "duration_ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 2),
-            "remote_addr": request.remote_addr,
-            "key": getattr(principal, "name", None),
-        },
-    )
+    """The request's id on the answer, its metrics and its log line: what every request pays, in one hook."""
+    request_id = response.headers["X-Request-Id"] = g.get("request_id") or uuid.uuid4().hex
+    duration = time.perf_counter() - g.get("started", time.perf_counter())
+    route = request.url_rule.rule if request.url_rule else None
+    status = response.status_code
+    if request.path != METRICS_PATH:
+        durations, totals = current_app.extensions[REQUEST_METRICS]
+        durations.labels(request.method, str(route), status).observe(duration)
+        totals.labels(request.method, status).inc()
+    if access_log.isEnabledFor(logging.INFO):
+        principal = g.get("principal")
+        # Logger.info would first walk the stack for the caller's file and line, which the line never shows.
+        access_log.handle(access_log.makeRecord(
+            access_log.name, logging.INFO, __file__, 0, "request", (), None,
+            extra={
+                "request_id": request_id,
+                "method": request.method,
+                "path": request.path,
+                "route": route,
+                "status": status,
+                "duration_ms": round(duration * 1000, 2),
+                "remote_addr": request.remote_addr,
+                "key": getattr(principal, "name", None),
+            },
+        ))
     return response
 
 
@@ -86,25 +108,47 @@ def metrics_token_required(view):
     return guarded
 
 
-def register_observability(app: Flask) -> None:
+def register_observability(app: Flask, header_rules: tuple[Callable[[Response], Response], ...]) -> None:
+    """Request ids, metrics and logs; and one after_request for what every answer gets.
+
+    `header_rules` add each module's headers (security, caching, rate limits...); then _finish adds
+    the request id, counts the request and writes its line, so the duration covers them.
+    """
     configure_logging(app.config["LOG_LEVEL"])
     app.before_request(_start)
-    app.after_request(_finish)
+
+    def answer(response):
+        for add_headers in header_rules:
+            response = add_headers(response)
+        return _finish(response)
+
+    app.after_request(answer)
     # Under gunicorn every worker writes its samples to PROMETHEUS_MULTIPROC_DIR and /metrics
-    # adds them up; otherwise (development, tests) each app gets a registry of its own.
-    options = {
-        "group_by": "url_rule",
-        "excluded_paths": ["^/metrics$"],
-        "defaults_prefix": "directory",
-        "metrics_decorator": metrics_token_required,
-    }
+    # adds them up; otherwise (development, tests) each app gets a registry of its own. The exporter
+    # serves /metrics; the request metrics are its default ones (same names, labels and help), counted
+    # in _finish with prometheus_client directly, since the exporter's own hooks cost every request
+    # several label lookups and a regular expression.
+    options = {"export_defaults": False, "metrics_decorator": metrics_token_required}
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        app.extensions[METRICS] = _MultiprocessMetrics(app, **options)
+        metrics = app.extensions[METRICS] = _MultiprocessMetrics(app, **options)
     else:
-        app.extensions[METRICS] = PrometheusMetrics(app, registry=CollectorRegistry(auto_describe=True), **options)
+        metrics = app.extensions[METRICS] = PrometheusMetrics(app, registry=CollectorRegistry(auto_describe=True), **options)
+    metrics.info("directory_exporter_info", "Information about the Prometheus Flask exporter", version=metrics.version)
+    app.extensions[REQUEST_METRICS] = (
+        Histogram("directory_http_request_duration_seconds", "Flask HTTP request duration in seconds",
+                  ("method", "url_rule", "status"), registry=metrics.registry),
+        Counter("directory_http_request_total", "Total number of HTTP requests", ("method", "status"), registry=metrics.registry),
+    )
+    exceptions = Counter("directory_http_request_exceptions_total",
+                         "Total number of HTTP requests which resulted in an exception", ("method", "status"),
+                         registry=metrics.registry)
+    # Only requests that raise pay for this (their 500 answer is counted by _finish like any other).
+    got_request_exception.connect(lambda _sender, **_extra: exceptions.labels(request.method, 500).inc(), app, weak=False)
 
 
 METRICS = "prometheus_metrics"
+REQUEST_METRICS = "request_metrics"
+METRICS_PATH = "/metrics"
 
 
 class _MultiprocessMetrics(GunicornInternalPrometheusMetrics):

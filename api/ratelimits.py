@@ -1,6 +1,7 @@
 """Rate limits with Flask-Limiter: one count per API key (per address without one), a limit per role."""
 
 import math
+import secrets
 import time
 
 from flask import Flask, current_app, g, has_request_context, request
@@ -24,15 +25,27 @@ LIMIT_SETTINGS = {
 }
 
 
-# limits' own incr_expire.lua, answering the window's remaining time as well.
+# limits' own incr_expire.lua, answering the window's remaining time and the data version
+# (api.freshness) as well. A missing version starts from a random number, so that versions seen before
+# Redis lost its data are never seen again.
 _INCREMENT_AND_TTL = """
 local amount = tonumber(ARGV[2])
 local current = redis.call("incrby", KEYS[1], amount)
 if tonumber(current) == amount then
     redis.call("expire", KEYS[1], ARGV[1])
 end
-return {current, redis.call("pttl", KEYS[1])}
+redis.call("set", KEYS[2], ARGV[3], "NX")
+return {current, redis.call("pttl", KEYS[1]), redis.call("get", KEYS[2])}
 """
+_NEXT_DATA_VERSION = """
+redis.call("set", KEYS[1], ARGV[1], "NX")
+return redis.call("incr", KEYS[1])
+"""
+DATA_VERSION_KEY = "data-version"
+
+
+def _random_start() -> str:
+    return str(secrets.randbelow(2**52))
 
 
 class FixedWindowWithStats(FixedWindowRateLimiter):
@@ -48,12 +61,18 @@ class FixedWindowWithStats(FixedWindowRateLimiter):
         # Registering sends nothing; redis-py loads the script on first use (and again after a Redis restart).
         redis = isinstance(storage, RedisStorage)
         self.increment_and_ttl = storage.get_connection().register_script(_INCREMENT_AND_TTL) if redis else None
+        self.next_data_version = storage.get_connection().register_script(_NEXT_DATA_VERSION) if redis else None
+        self.data_version_key = storage.prefixed_key(DATA_VERSION_KEY) if redis else None
 
     def hit(self, item: RateLimitItem, *identifiers: str, cost: int = 1) -> bool:
         key = item.key_for(*identifiers)
         if self.increment_and_ttl is not None:
-            count, ttl_ms = self.increment_and_ttl([self.storage.prefixed_key(key)], [item.get_expiry(), cost])
+            count, ttl_ms, version = self.increment_and_ttl(
+                [self.storage.prefixed_key(key), self.data_version_key], [item.get_expiry(), cost, _random_start()]
+            )
             reset = time.time() + max(int(ttl_ms), 0) / 1000
+            if has_request_context():
+                g.data_version = version
         else:
             count = self.storage.incr(key, item.get_expiry(), amount=cost)
             reset = self.storage.get_expiry(key)
@@ -68,7 +87,21 @@ class FixedWindowWithStats(FixedWindowRateLimiter):
         return super().get_window_stats(item, *identifiers)
 
 
+    def bump_data_version(self) -> bool:
+        """Count a committed write (api.freshness); False when there is no Redis to count it in."""
+        if self.next_data_version is None:
+            return False
+        self.next_data_version([self.data_version_key], [_random_start()])
+        return True
+
+
 STRATEGIES["fixed-window-with-stats"] = FixedWindowWithStats
+
+
+def bump_data_version() -> bool:
+    """Tell every instance that data changed; raises when Redis cannot be reached (see api.freshness)."""
+    strategy = limiter.limiter if limiter.initialized and limiter.enabled else None
+    return isinstance(strategy, FixedWindowWithStats) and strategy.bump_data_version()
 
 
 def _limited() -> bool:
@@ -78,7 +111,7 @@ def _limited() -> bool:
 
 def _principal():
     if not _limited():
-        # Flask-Limiter asks for the limit even of exempt requests: probes must not need the database.
+        # Probes must not need the database.
         return None
     try:
         return request_principal()
@@ -106,15 +139,22 @@ def client_limit() -> str:
     return current_app.config[LIMIT_SETTINGS[principal and principal.role]]
 
 
+class ApiLimiter(Limiter):
+    def _check_request_limit(self, callable_name: str | None = None, in_middleware: bool = True) -> None:
+        # Flask-Limiter's own exemptions are decided after it has resolved every limit and meta limit,
+        # which cost the probes a fifth of their time; requests outside the API skip the check at once.
+        if _limited():
+            super()._check_request_limit(callable_name, in_middleware)
+
+
 # One application-wide limit shared by all routes (a default limit would count each endpoint apart).
-limiter = Limiter(
+limiter = ApiLimiter(
     key_func=client_key,
     strategy="fixed-window-with-stats",
     # While the shared store (Redis) is unreachable, each process counts in its own memory rather than
     # failing every request; Flask-Limiter checks the store again with a growing interval.
     in_memory_fallback_enabled=True,
     application_limits=[client_limit],
-    application_limits_exempt_when=lambda: not _limited(),
 )
 
 
@@ -130,9 +170,9 @@ def per_address(setting: str):
 ROUTE_LIMIT_SETTINGS = ("RATELIMIT_INQUIRY",)
 
 
-def _rate_limit_headers(response):
+def rate_limit_headers(response):
     """RateLimit-* headers as the IETF draft defines them (Flask-Limiter's own reset header is a timestamp)."""
-    current = limiter.current_limit
+    current = limiter.current_limit if _limited() else None
     if current is None:
         return response
     reset_time, remaining = current.window
@@ -164,5 +204,4 @@ def register_rate_limits(app: Flask) -> None:
     app.config["RATELIMIT_STORAGE_OPTIONS"] = {**app.config["RATELIMIT_STORAGE_OPTIONS"], "key_prefix": app.config["RATELIMIT_KEY_PREFIX"]}
     app.before_request(_identify_first)  # registered first, so it runs before the limiter's check
     limiter.init_app(app)
-    app.after_request(_rate_limit_headers)
     app.register_error_handler(RateLimitExceeded, _too_many_requests)

@@ -13,19 +13,27 @@ EXPOSED_RESPONSE_HEADERS = [
 ]
 
 
-def _security_headers(response):
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-    # JSON answers need no sources at all; the documentation pages run their own scripts and styles.
-    policy = "frame-ancestors 'none'" if response.mimetype == "text/html" else "default-src 'none'; frame-ancestors 'none'"
-    response.headers.setdefault("Content-Security-Policy", policy)
-    if request.path.startswith(API_PREFIX):
-        # Drafts and private fields depend on the key, so caches must keep answers per Authorization.
-        response.vary.add("Authorization")
-        if current_app.config["CORS_ORIGINS"]:
-            # Flask-CORS adds this only for several origins, yet with one the CORS headers still depend on Origin.
-            response.vary.add("Origin")
+SECURITY_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "no-referrer"),
+    # JSON answers need no sources at all; the documentation pages (text/html) run their own scripts and styles.
+    ("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"),
+)
+HTML_POLICY = "frame-ancestors 'none'"
+
+
+def security_headers(response):
+    """The headers above, unless the view set its own (one pass over the answer's headers)."""
+    present = {name.lower() for name in response.headers.keys()}
+    for name, value in SECURITY_HEADERS:
+        if name.lower() not in present:
+            if name == "Content-Security-Policy" and response.mimetype == "text/html":
+                value = HTML_POLICY
+            response.headers.add(name, value)
+    if request.path.startswith(API_PREFIX) and current_app.config["CORS_ORIGINS"]:
+        # Flask-CORS adds this only for several origins, yet with one the CORS headers still depend on Origin.
+        response.vary.add("Origin")
     return response
 
 
@@ -38,4 +46,3 @@ def register_web_security(app: Flask) -> None:
         methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
         max_age=600,
     )
-    app.after_request(_security_headers)

@@ -274,8 +274,8 @@ def prepare(app, load: wrk.Load, authorization: str | None) -> tuple[list[Scenar
     site_search.unavailable, _ = ask("GET", site_search.path, 200)
     if not site_search.unavailable:
         site_search.note = f"{len(json.loads(base64.b64decode(answers[-1]['body'])))} results on the page"
-    # Not a target: what a request costs the app before any database or rate-limit work.
-    probe = Scenario("probe", "Reference: the app's /healthz", "GET", "/healthz", 200)
+    # What a request costs the app before any database or rate-limit work.
+    probe = Scenario("probe", "The app's /healthz (what every request pays)", "GET", "/healthz", 200)
     probe.unavailable, _ = ask("GET", probe.path, 200)
     return [by_id, listing, search, conditional, patch, site_list, site_search, probe], answers
 

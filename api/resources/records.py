@@ -10,7 +10,7 @@ from flask import abort, g, request
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 
-from api import search
+from api import freshness, search
 from api.auth import sees_drafts, view_name
 from api.conditional import answer_304_if_fresh, make_etag, versioned_etag
 from api.extensions import db
@@ -217,14 +217,17 @@ def read(
     The ETag covers the record's version and the stamps of the records it refers to (see
     _referred_stamps), read in the same round trip; `render(record)` writes it in another `media_type` (such as JSON-LD).
     """
-    model = query.column_descriptions[0]["entity"]
-    primary_key = model.__mapper__.primary_key
-    stamps = _referred_stamps(model, not sees_drafts())
-    row = db.session.execute(query.with_only_columns(*primary_key, model.version, *stamps)).first()
-    if row is None:
-        abort(404, not_found)
-    keys = len(primary_key)
-    etag = _record_etag(model, tuple(row[:keys]), row[keys], tuple(row[keys + 1:]), media_type)
+    etag = freshness.known_etag(media_type)
+    if etag is None:
+        model = query.column_descriptions[0]["entity"]
+        primary_key = model.__mapper__.primary_key
+        stamps = _referred_stamps(model, not sees_drafts())
+        row = db.session.execute(query.with_only_columns(*primary_key, model.version, *stamps)).first()
+        if row is None:
+            abort(404, not_found)
+        keys = len(primary_key)
+        etag = _record_etag(model, tuple(row[:keys]), row[keys], tuple(row[keys + 1:]), media_type)
+        freshness.remember(media_type, etag)
     answer_304_if_fresh(etag)
 
     def build():
@@ -252,14 +255,20 @@ def read_derived(
     """Answer a GET whose body is derived from `model`'s table and those it refers to (see dependencies).
 
     Its ETag is the URL (with the host, for documents with absolute links), the reader's view and the tables' stamps, so a 304 costs one round trip and
-    an answer this process has already built is not built again. `build(stamps)` gives the body and
-    headers. Filters that compare with the current time (`upcoming`) set `uses_clock`; whatever else
-    the answer depends on (the reader's own municipalities, another table's state) is in `varies_on`.
+    an answer this process has already built is not built again (with no round trip while
+    api.freshness knows the ETag holds). `build(stamps)` gives the body and headers. Filters that
+    compare with the current time (`upcoming`) set `uses_clock`; whatever else the answer depends on (the
+    reader's own municipalities, another table's state) is in `varies_on`.
     """
-    stamps = data_stamps(dependencies(model))
-    etag = make_etag(request.url, view_name(), media_type, stamps, clock() if uses_clock else None, *varies_on)
+    etag = None if uses_clock else freshness.known_etag(media_type, varies_on)
+    stamps = None
+    if etag is None:
+        stamps = data_stamps(dependencies(model))
+        etag = make_etag(request.url, view_name(), media_type, stamps, clock() if uses_clock else None, *varies_on)
+        if not uses_clock:
+            freshness.remember(media_type, etag, varies_on)
     answer_304_if_fresh(etag)
-    return cached_answer(etag, lambda: build(stamps), media_type)
+    return cached_answer(etag, lambda: build(data_stamps(dependencies(model)) if stamps is None else stamps), media_type)
 
 
 def read_page(

@@ -127,10 +127,9 @@ def clear(connection) -> None:
 
 
 def register(app, session) -> None:
-    """Index every ORM write, and name the corrections of every answer that searched."""
+    """Index every ORM write (answers name their corrections through add_corrections_header)."""
     if not event.contains(session, "after_flush", _after_flush):
         event.listen(session, "after_flush", _after_flush)
-    app.after_request(_add_corrections_header)
 
 
 def _fts_query(alternatives: list[tuple[str, ...]]) -> str:
@@ -203,7 +202,7 @@ def answer_headers() -> dict[str, str]:
     return {SEARCH_CORRECTIONS_HEADER: json.dumps(corrections)} if corrections else {}
 
 
-def _add_corrections_header(response):
+def add_corrections_header(response):
     if response.status_code == 200:
         for name, value in answer_headers().items():
             response.headers.setdefault(name, value)

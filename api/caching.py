@@ -1,0 +1,65 @@
+"""Cache-Control and Vary: what a shared cache (a CDN, nginx, Varnish) may keep, and for how long (one place).
+
+Anonymous reads of the API are the same for every anonymous reader, so a shared cache may serve them
+for CACHE_MAX_AGE seconds and then, for CACHE_STALE_WHILE_REVALIDATE more, serve the stored answer
+while it revalidates it with the ETag (a 304 costs the app one index lookup). Anything asked with a
+key, and every route marked `personal`, is `private, no-store`: drafts, private fields and personal
+data must never sit in a cache that another client reads. Writes, probes, metrics and failures that
+may pass (429, 5xx, a bad request) are `no-store`.
+"""
+
+from flask import Flask, current_app, request
+
+from api.smorest import ACCESS_CONTROLLED_PREFIX
+
+PRIVATE = "private, no-store"
+NOT_STORED = "no-store"
+READ_METHODS = frozenset({"GET", "HEAD"})
+# The answers RFC 9111 lets a cache store without explicit freshness, plus 304 (a revalidation's
+# answer, whose Cache-Control renews the stored one): the same for every client and stable for a while.
+SHARED_STATUSES = frozenset({200, 203, 204, 300, 301, 304, 308, 404, 405, 410, 414, 501})
+# Request headers an API answer depends on besides its URL: the key (drafts, private fields), the
+# media type asked for (JSON, GeoJSON, JSON-LD, CSV) and the language of its messages.
+VARY = ("Authorization", "Accept", "Accept-Language")
+
+
+def personal(view):
+    """Mark a view function or MethodView class whose answers are never shared, even without a key."""
+    view.personal_answers = True
+    return view
+
+
+def _is_personal() -> bool:
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    return getattr(view, "personal_answers", False) or getattr(getattr(view, "view_class", None), "personal_answers", False)
+
+
+def shared_policy(config) -> str:
+    return f"public, max-age={config['CACHE_MAX_AGE']}, stale-while-revalidate={config['CACHE_STALE_WHILE_REVALIDATE']}"
+
+
+def cache_headers(response):
+    """Set Cache-Control (unless the view set its own) and the Vary of API answers."""
+    if not request.path.startswith(ACCESS_CONTROLLED_PREFIX):
+        # Probes must reach this instance, and /metrics is for the operator only.
+        response.headers.setdefault("Cache-Control", NOT_STORED)
+        return response
+    response.vary.update(VARY)
+    if "Cache-Control" in response.headers:
+        return response
+    if "Authorization" in request.headers or _is_personal():
+        policy = PRIVATE
+    elif request.method in READ_METHODS and response.status_code in SHARED_STATUSES:
+        policy = current_app.config["CACHE_SHARED_POLICY"]
+    else:
+        policy = NOT_STORED
+    response.headers["Cache-Control"] = policy
+    return response
+
+
+def configure_caching(app: Flask) -> None:
+    for setting in ("CACHE_MAX_AGE", "CACHE_STALE_WHILE_REVALIDATE"):
+        if not isinstance(app.config[setting], int) or app.config[setting] < 0:
+            raise ValueError(f"{setting}={app.config[setting]!r} must be a whole number of seconds, 0 or more.")
+    # Built once: every anonymous read sends it.
+    app.config["CACHE_SHARED_POLICY"] = shared_policy(app.config)
