@@ -2,7 +2,7 @@
 
 from flask.views import MethodView
 from flask_smorest import abort
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 
 from api import auth
 from api.conditional import answer_304_if_fresh, make_etag, require_if_match
@@ -25,7 +25,7 @@ blp = Blueprint(
 )
 
 
-def touching(codes) -> object:
+def touching(codes) -> ColumnElement[bool]:
     """The inquiries that concern any of these municipalities."""
     return or_(*(Inquiry.municipality_codes.contains(f" {code} ") for code in codes))
 
