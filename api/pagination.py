@@ -12,6 +12,7 @@ from sqlalchemy import Select, func, select
 
 from api.extensions import db
 from api.fields import QueryTime
+from api.i18n import _
 from api.smorest import Schema
 
 DEFAULT_PAGE_SIZE = 20
@@ -40,7 +41,7 @@ class Sort(ma.fields.String):
         for part in super()._deserialize(value, attr, data, **kwargs).split(","):
             name = part.removeprefix("-")
             if name not in self.allowed:
-                raise ma.ValidationError(f"Cannot sort by '{name}'; sortable: {', '.join(self.allowed)}.")
+                raise ma.ValidationError(_("Cannot sort by '%(name)s'; sortable: %(allowed)s.", name=name, allowed=", ".join(self.allowed)))
             keys.append(SortKey(name, part.startswith("-")))
         return keys
 

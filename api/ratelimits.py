@@ -12,6 +12,7 @@ from limits.strategies import STRATEGIES, FixedWindowRateLimiter
 from werkzeug.exceptions import Unauthorized
 
 from api.errors import problem
+from api.i18n import _
 from api.keys import request_principal
 from api.smorest import ACCESS_CONTROLLED_PREFIX
 
@@ -136,8 +137,8 @@ def _rate_limit_headers(response):
 def _too_many_requests(error: RateLimitExceeded):
     return problem(
         429,
-        f"Too many requests: this client may make {error.description}. "
-        "Wait the number of seconds in Retry-After, then retry.",
+        _("Too many requests: this client may make %(limit)s. Wait the number of seconds in Retry-After, then retry.",
+          limit=error.description),
     )
 
 

@@ -27,6 +27,7 @@ from api.fields import (
     Url,
 )
 from api.formats.csv import TAG_SEPARATORS
+from api.i18n import _, lazy_gettext
 from api.models.base import STATUSES
 from api.pagination import ListArgsSchema, Sort
 from api.resources.schemas import DEFAULT_RADIUS_KM, MAX_RADIUS_KM, LocatedSchema
@@ -46,7 +47,8 @@ class Tag(Text):
         tag = super()._deserialize(value, attr, data, **kwargs).strip()
         if any(separator in tag for separator in TAG_SEPARATORS):
             raise ma.ValidationError(
-                f"A tag cannot contain {' '.join(TAG_SEPARATORS)}: they separate tags in spreadsheets. Give each tag on its own."
+                _("A tag cannot contain %(separators)s: they separate tags in spreadsheets. Give each tag on its own.",
+                  separators=" ".join(TAG_SEPARATORS))
             )
         return tag
 
@@ -111,7 +113,7 @@ class CompanyQueryArgsSchema(ListArgsSchema):
     q = SearchQuery("the name, description (every language), tags, industry label and post office")
     municipality = Repeatable(MunicipalityCode(), "Municipality code.")
     industry = Repeatable(
-        ma.fields.String(validate=Pattern(r"^\d{1,5}$", error="A TOL code prefix is 1 to 5 digits."), metadata={"example": "16"}),
+        ma.fields.String(validate=Pattern(r"^\d{1,5}$", error=lazy_gettext("A TOL code prefix is 1 to 5 digits.")), metadata={"example": "16"}),
         "TOL 2008 code prefix: 16 matches 16100.",
     )
     industry_section = Repeatable(
@@ -138,9 +140,9 @@ class CompanyQueryArgsSchema(ListArgsSchema):
     @ma.validates_schema
     def distance_needs_a_point(self, data, **kwargs):
         if "radius_km" in data and "near" not in data:
-            raise ma.ValidationError("radius_km needs near=lat,lon.", "radius_km")
+            raise ma.ValidationError(_("radius_km needs near=lat,lon."), "radius_km")
         if any(key.field == "distance_km" for key in data.get("sort") or []) and "near" not in data:
-            raise ma.ValidationError("Sorting by distance_km needs near=lat,lon.", "sort")
+            raise ma.ValidationError(_("Sorting by distance_km needs near=lat,lon."), "sort")
 
 
 class CompanyFacetsArgsSchema(CompanyQueryArgsSchema):

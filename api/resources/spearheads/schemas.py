@@ -16,6 +16,7 @@ from api.fields import (
     Text,
     Url,
 )
+from api.i18n import lazy_gettext
 from api.models.base import STATUSES
 from api.pagination import ListArgsSchema, Sort
 from api.resources.companies.schemas import CompanyQueryArgsSchema
@@ -38,7 +39,7 @@ class SpearheadSchema(RecordSchema):
         required=True,
         validate=[
             ma.validate.Length(min=1, max=100),
-            Pattern(SLUG_PATTERN, error="Lowercase letters, digits and single hyphens, such as wood-bioeconomy."),
+            Pattern(SLUG_PATTERN, error=lazy_gettext("Lowercase letters, digits and single hyphens, such as wood-bioeconomy.")),
         ],
         metadata={"example": "wood-bioeconomy"},
     )
