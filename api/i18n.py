@@ -26,6 +26,8 @@ from werkzeug.exceptions import default_exceptions
 LANGUAGES = ("en", "fi", "sv")
 CATALOGUES = Path(__file__).parent / "translations"
 DOMAIN = "messages"
+# Titles Python 3.13 renamed (RFC 9110), extracted whatever Python runs the extraction.
+STATUS_PHRASES_OF_PYTHON_3_13 = ("Content Too Large", "URI Too Long", "Range Not Satisfiable", "Unprocessable Content")
 # Set on a request's environ once a message of its answer was put in its language.
 _TRANSLATED = "api.i18n.language"
 
@@ -157,6 +159,7 @@ def _library_strings():
     for status in http.HTTPStatus:
         if status >= 400:
             yield status.phrase
+    yield from STATUS_PHRASES_OF_PYTHON_3_13
     for code, error in sorted(default_exceptions.items()):
         if code >= 400:
             yield error.description
