@@ -19,6 +19,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from flask import Response, has_request_context, request
+from limits.limits import TIME_TYPES
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
 from werkzeug.exceptions import default_exceptions
 
@@ -119,7 +120,7 @@ def lazy_gettext(message: str, /, **values) -> LazyString:
 
 
 def library_gettext(message: str) -> str:
-    """A message a library wrote (marshmallow, werkzeug, http, python-stdnum), listed by `library_messages`."""
+    """A message a library wrote (marshmallow, werkzeug, http, python-stdnum, limits), listed by `library_messages`."""
     return _translate(message)
 
 
@@ -165,6 +166,8 @@ def _library_strings():
             yield error.description
     for error in (InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength):
         yield error.message
+    # The units of rate limits ("600 per 1 minute"), in the form that message needs (Finnish: genitive).
+    yield from TIME_TYPES
 
 
 def library_messages() -> list[str]:

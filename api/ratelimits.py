@@ -12,7 +12,7 @@ from limits.strategies import STRATEGIES, FixedWindowRateLimiter
 from werkzeug.exceptions import Unauthorized
 
 from api.errors import problem
-from api.i18n import _
+from api.i18n import _, library_gettext
 from api.keys import request_principal
 from api.smorest import ACCESS_CONTROLLED_PREFIX
 
@@ -135,10 +135,13 @@ def _rate_limit_headers(response):
 
 
 def _too_many_requests(error: RateLimitExceeded):
+    item = error.limit.limit
+    # The limit as limits writes it ("600 per 1 minute"), with its unit in the reader's language.
+    limit = _("%(amount)s per %(multiples)s %(unit)s", amount=item.amount, multiples=item.multiples,
+              unit=library_gettext(item.GRANULARITY.name))
     return problem(
         429,
-        _("Too many requests: this client may make %(limit)s. Wait the number of seconds in Retry-After, then retry.",
-          limit=error.description),
+        _("Too many requests: this client may make %(limit)s. Wait the number of seconds in Retry-After, then retry.", limit=limit),
     )
 
 

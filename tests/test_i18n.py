@@ -267,7 +267,8 @@ def test_429_in_finnish(app, anonymous, monkeypatch):
     assert anonymous.get("/api/v1/municipalities").status_code == 200
     refused = anonymous.get("/api/v1/municipalities", headers={"Accept-Language": "fi"})
     body = _problem(refused, 429, "fi")
-    assert body["title"] == "Liian monta pyyntöä" and body["detail"].startswith("Liian monta pyyntöä: tämä asiakas saa tehdä")
+    assert body["title"] == "Liian monta pyyntöä"
+    assert body["detail"].startswith("Liian monta pyyntöä: tämä asiakas saa tehdä 1 pyyntöä 1 minuutin aikana.")
     assert refused.headers["Retry-After"]
 
 
