@@ -53,7 +53,7 @@ def problem(status: int, detail: str, *, errors=None, headers=None, title: str |
 def flatten_errors(messages, prefix: str = "") -> dict[str, list[str]]:
     """Turn marshmallow's nested messages into `{"dotted.field": [messages]}`."""
     if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
-        return {prefix or "_body": messages}
+        return {prefix or "_body": [str(message) for message in messages]}  # lazy strings translated (api.i18n)
     if isinstance(messages, dict):
         flat: dict[str, list[str]] = {}
         for key, value in messages.items():

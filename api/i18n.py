@@ -103,6 +103,9 @@ class LazyString(str):
     def __format__(self, spec: str) -> str:
         return format(self._render(), spec)
 
+    def __repr__(self) -> str:
+        return repr(self._render())
+
     def format(self, *args, **kwargs) -> "LazyString":
         return LazyString(str.__str__(self).format(*args, **kwargs), lambda: self._render().format(*args, **kwargs))
 
