@@ -235,7 +235,7 @@ def test_language_tags_and_preferences(anonymous, accept_language, language):
 def test_a_query_parameter_422_in_finnish(anonymous):
     body = _problem(anonymous.get("/api/v1/companies?municipality=12&near=99,1", headers={"Accept-Language": "fi"}), 422, "fi")
     assert body["errors"]["municipality.0"] == ["Kuntanumero on kolme numeroa, esimerkiksi 226."]
-    assert body["errors"]["near"] == ["lat on oltava välillä -90–90."]
+    assert body["errors"]["near"] == ["lat: arvon on oltava välillä -90…90."]
     assert body["type"] == "/problems/validation-error"
 
 
