@@ -142,20 +142,21 @@ def describe(error) -> str:
 
 
 def _marshmallow_messages():
-    """(owner, name, key, message) for every default message of marshmallow's fields, schemas and validators."""
-    yield ma.Schema, "_default_error_messages", None, None
+    """(class, attribute, message) for each default message of marshmallow's validators, and (class,
+    attribute, None) for each dict of messages of its schemas and fields."""
+    yield ma.Schema, "_default_error_messages", None
     for owner in vars(ma.fields).values():
         if inspect.isclass(owner) and issubclass(owner, ma.fields.Field) and "default_error_messages" in vars(owner):
-            yield owner, "default_error_messages", None, None
+            yield owner, "default_error_messages", None
     for owner in vars(ma.validate).values():
         if inspect.isclass(owner) and issubclass(owner, ma.validate.Validator):
             for name, value in vars(owner).items():
                 if isinstance(value, str) and (name.startswith("message") or name == "default_message"):
-                    yield owner, name, None, value
+                    yield owner, name, value
 
 
 def _library_strings():
-    for owner, name, _key, value in _marshmallow_messages():
+    for owner, name, value in _marshmallow_messages():
         if value is not None:
             yield value
         else:
@@ -184,7 +185,7 @@ def translate_library_messages() -> None:
     Marshmallow copies its classes' default messages into each field and schema as they are made, so
     this runs on importing `api`, before any schema exists.
     """
-    for owner, name, _key, value in list(_marshmallow_messages()):
+    for owner, name, value in list(_marshmallow_messages()):
         if value is not None:
             setattr(owner, name, _lazy_library_message(value))
         else:
