@@ -1,10 +1,4 @@
-"""Messages in the reader's language: English as written in the code, Finnish and Swedish from gettext catalogues.
-
-In a request the language comes from `Accept-Language`; elsewhere (the CLI) from the locale settings
-(`LANGUAGE`, `LC_ALL`, `LC_MESSAGES`, `LANG`), as gettext reads them. The catalogues are the `.po` files
-under `api/translations/`, compiled in memory on first use, so there is no build step and no compiled
-file to fall out of date.
-"""
+"""Messages in the reader's language: English as written in the code, Finnish and Swedish from gettext catalogues."""
 
 import http
 import inspect
@@ -25,6 +19,7 @@ from werkzeug.exceptions import default_exceptions
 
 # The first is the default, and the language messages are written in.
 LANGUAGES = ("en", "fi", "sv")
+# The `.po` files, compiled in memory on first use: no build step, and no compiled file to fall out of date.
 CATALOGUES = Path(__file__).parent / "translations"
 DOMAIN = "messages"
 # Titles Python 3.13 renamed (RFC 9110), extracted whatever Python runs the extraction.
@@ -64,7 +59,7 @@ def _environment_language() -> str:
 
 
 def language() -> str:
-    """The language of messages now: the request's `Accept-Language`, else the process' locale."""
+    """The language of messages now: the request's `Accept-Language`, else (the CLI) the process' locale."""
     if has_request_context():
         return request.accept_languages.best_match(LANGUAGES, default=LANGUAGES[0])
     return _environment_language()
