@@ -58,11 +58,26 @@ def _environment_language() -> str:
     return LANGUAGES[0]
 
 
+def _requested_language() -> str:
+    """The first language we have among those the request accepts, best quality first.
+
+    Not werkzeug's `best_match`, which settles equal qualities by our order rather than the client's
+    (`sv, fi` would be Finnish).
+    """
+    for tag, quality in sorted(request.accept_languages, key=lambda accepted: accepted[1], reverse=True):
+        if quality <= 0:
+            continue
+        if tag == "*":
+            break
+        language = tag.replace("_", "-").split("-")[0].lower()  # fi-FI, sv-FI
+        if language in LANGUAGES:
+            return language
+    return LANGUAGES[0]
+
+
 def language() -> str:
     """The language of messages now: the request's `Accept-Language`, else (the CLI) the process' locale."""
-    if has_request_context():
-        return request.accept_languages.best_match(LANGUAGES, default=LANGUAGES[0])
-    return _environment_language()
+    return _requested_language() if has_request_context() else _environment_language()
 
 
 def _translate(message: str) -> str:

@@ -224,7 +224,11 @@ def test_a_bad_company_is_answered_in_the_readers_language(client):
 
 @pytest.mark.parametrize(
     ("accept_language", "language"),
-    [("fi-FI,fi;q=0.9", "fi"), ("sv-FI", "sv"), ("de-DE,de;q=0.9", "en"), ("en-GB", "en"), ("*", "en"), ("de, sv;q=0.5", "sv")],
+    [
+        ("fi-FI,fi;q=0.9", "fi"), ("fi-FI,fi;q=0.9,en-US;q=0.8,en;q=0.7", "fi"), ("sv-FI", "sv"), ("de-DE,de;q=0.9", "en"),
+        ("en-GB", "en"), ("*", "en"), ("de, sv;q=0.5", "sv"), ("sv, fi", "sv"), ("fi, sv", "fi"), ("en;q=0.1, sv;q=0.5, fi;q=0.3", "sv"),
+        ("fi;q=0, sv;q=0.2", "sv"), ("FI", "fi"), ("zh-Hant-TW", "en"), (";;;", "en"),
+    ],
 )
 def test_language_tags_and_preferences(anonymous, accept_language, language):
     answer = anonymous.get("/api/v1/companies/no-such-company", headers={"Accept-Language": accept_language})
