@@ -2,6 +2,7 @@
 
 import ast
 import json
+import re
 import string
 from pathlib import Path
 
@@ -43,7 +44,7 @@ def _catalogue(language: str):
 
 def _placeholders(text: str) -> set[str]:
     """`%(name)s` placeholders, and marshmallow's `{name}` ones."""
-    named = set(__import__("re").findall(r"%\((\w+)\)", text))
+    named = set(re.findall(r"%\((\w+)\)", text))
     try:
         braces = {field for _, field, _, _ in string.Formatter().parse(text) if field}
     except ValueError:
@@ -203,7 +204,7 @@ def test_a_bad_company_is_answered_in_the_readers_language(client):
         for language, headers in LANGUAGE_HEADERS.items()
     }
     en, fi, sv = answers["en"], answers["fi"], answers["sv"]
-    assert {"business_id", "name", "postal_code", "founded_year", "colour"} <= set(en["errors"])
+    assert set(en["errors"]) == {"business_id", "name", "postal_code", "founded_year", "colour"}
     for body in answers.values():
         assert body["type"] == "/problems/validation-error"
         assert set(body["errors"]) == set(en["errors"])
@@ -215,7 +216,7 @@ def test_a_bad_company_is_answered_in_the_readers_language(client):
     assert (fi["errors"]["colour"], sv["errors"]["colour"]) == (["Tuntematon kenttä."], ["Okänt fält."])
     assert fi["errors"]["founded_year"] == ["Ei ole kelvollinen kokonaisluku."]
     assert fi["errors"]["postal_code"] == ["Postinumero on viisi numeroa, esimerkiksi 43500."]
-    assert fi["errors"]["name"] == ["Ei saa olla tyhjä."] or fi["errors"]["name"][0].startswith("Lyhyempi kuin")
+    assert (fi["errors"]["name"], sv["errors"]["name"]) == (["Ei saa olla tyhjä."], ["Får inte vara tomt."])
     assert fi["errors"]["business_id"][0].startswith("Ei ole kelvollinen Y-tunnus (tunnuksen tarkistusnumero on väärä)")
     assert sv["errors"]["business_id"][0].startswith("Inte ett giltigt finskt FO-nummer (nummerns kontrollsiffra är felaktig)")
     for field, messages in en["errors"].items():
