@@ -136,7 +136,8 @@ def _columns(header: Sequence) -> list[str]:
     known = set(COLUMNS)
     for position, name in enumerate(names):
         if name not in known:
-            problems.append((name or _("column %(number)s", number=position + 1), _("Unknown column; the columns are %(columns)s.", columns=", ".join(COLUMNS))))
+            # An unnamed column's place stands for its name, which is never translated.
+            problems.append((name or f"column {position + 1}", _("Unknown column; the columns are %(columns)s.", columns=", ".join(COLUMNS))))
         elif name in names[:position]:
             problems.append((name, _("The column appears twice.")))
     if "business_id" not in names:
