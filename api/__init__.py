@@ -2,6 +2,11 @@
 
 import os
 
+from api.i18n import translate_library_messages
+
+# Before any schema exists: marshmallow copies its default messages into each field as it is made.
+translate_library_messages()
+
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -37,6 +42,7 @@ def register_extensions(app: Flask) -> None:
     )
     from api.extensions import api, db, migrate
     from api.guards import register_guards
+    from api.i18n import register_i18n
     from api.jsonio import ApiRequest, OrjsonProvider
     from api.keys import register_authentication
     from api.observability import register_observability
@@ -72,6 +78,7 @@ def register_extensions(app: Flask) -> None:
     register_rate_limits(app)
     register_authentication(app)
     register_web_security(app)
+    register_i18n(app)
 
 
 def register_blueprints(app: Flask) -> None:

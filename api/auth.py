@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from flask import g, has_request_context
 from werkzeug.exceptions import Forbidden, Unauthorized
 
+from api.i18n import _
+
 ROLES = ("admin", "editor", "partner")
 # What each role may do beyond reading published records; admin may do everything.
 ROLE_RANK = {"partner": 1, "editor": 2, "admin": 3}
@@ -43,9 +45,9 @@ def require_role(role: str) -> Principal:
     """401 without a key, 403 when the key's role is below `role`."""
     principal = current()
     if principal is None:
-        raise unauthorized(f"This operation needs an API key with the {role} role: send Authorization: Bearer <key>.")
+        raise unauthorized(_("This operation needs an API key with the %(role)s role: send Authorization: Bearer <key>.", role=role))
     if not principal.has_role(role):
-        raise Forbidden(f"The key {principal.name!r} has the {principal.role} role; this operation needs {role}.")
+        raise Forbidden(_("The key %(key)r has the %(role)s role; this operation needs %(needed)s.", key=principal.name, role=principal.role, needed=role))
     return principal
 
 
@@ -70,13 +72,13 @@ def _require_area(codes: set, what: str, *, every: bool = False) -> None:
     inside = bool(codes) and codes <= principal.municipalities if every else bool(principal.municipalities & codes)
     if not inside:
         allowed = ", ".join(sorted(principal.municipalities))
-        raise Forbidden(f"The key {principal.name!r} edits records of municipalities {allowed} only; {what}.")
+        raise Forbidden(_("The key %(key)r edits records of municipalities %(allowed)s only; %(what)s.", key=principal.name, allowed=allowed, what=what))
 
 
 def check_stored_area(record) -> None:
     """403 before anything else when an editor limited to some municipalities targets a record outside them."""
     if field := AREA_FIELDS.get(record.__tablename__):
-        _require_area(_codes(getattr(record, field)), "this record lies outside them", every=record.__tablename__ in WHOLE_AREA)
+        _require_area(_codes(getattr(record, field)), _("this record lies outside them"), every=record.__tablename__ in WHOLE_AREA)
 
 
 def check_write_area(record, changes: dict, *, created: bool, deleted: bool) -> None:
@@ -92,7 +94,7 @@ def check_write_area(record, changes: dict, *, created: bool, deleted: bool) -> 
     every = record.__tablename__ in WHOLE_AREA
     written = getattr(record, field)
     if not created:
-        _require_area(_codes(changes[field][0] if field in changes else written), "this record lies outside them", every=every)
+        _require_area(_codes(changes[field][0] if field in changes else written), _("this record lies outside them"), every=every)
     if not deleted:
         check_written_area(written, created=created, every=every)
 
@@ -100,7 +102,9 @@ def check_write_area(record, changes: dict, *, created: bool, deleted: bool) -> 
 def check_written_area(value, *, created: bool, every: bool = False) -> None:
     """403 when a limited editor would leave a record (by its area field's value) outside their area."""
     _require_area(
-        _codes(value), "the record would lie outside them" if created else "the change would move the record outside them", every=every
+        _codes(value),
+        _("the record would lie outside them") if created else _("the change would move the record outside them"),
+        every=every,
     )
 
 

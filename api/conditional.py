@@ -5,6 +5,8 @@ from hashlib import blake2b
 from flask import current_app, request
 from werkzeug.exceptions import HTTPException, PreconditionFailed, PreconditionRequired
 
+from api.i18n import _
+
 
 class NotModified(HTTPException):
     code = 304
@@ -46,11 +48,11 @@ def require_if_match(version: str) -> None:
     """Writes must name the version they change (by any ETag of it); a stale or missing validator never overwrites."""
     if "If-Match" not in request.headers:
         raise PreconditionRequired(
-            "This write needs an If-Match header holding the ETag from your last GET of the record."
+            _("This write needs an If-Match header holding the ETag from your last GET of the record.")
         )
     named = {tag.partition(VERSION_END)[0] for tag in request.if_match.as_set()}
     if not request.if_match.star_tag and version not in named:
         raise PreconditionFailed(
-            "The record changed after you read it (If-Match does not match its ETag). "
-            "GET it again, reapply your change and retry with the new ETag."
+            _("The record changed after you read it (If-Match does not match its ETag). "
+              "GET it again, reapply your change and retry with the new ETag.")
         )

@@ -1,6 +1,5 @@
 """Every error answer is application/problem+json (RFC 9457)."""
 
-import http
 import logging
 
 from flask import Flask, current_app
@@ -8,6 +7,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
+from api.i18n import _, describe, status_title
 from api.jsonio import dumps
 from api.routing import allowed_methods
 
@@ -26,15 +26,25 @@ PROBLEM_TYPES = {
 }
 
 
+def _plain(value):
+    """Messages as plain strings, in the nested lists and objects of `errors`."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return str(value) if isinstance(value, str) else value
+
+
 def problem(status: int, detail: str, *, errors=None, headers=None, title: str | None = None):
+    # str(): messages made at import time are lazy strings, translated as they leave (api.i18n).
     body = {
         "type": PROBLEM_TYPES.get(status, "about:blank"),
-        "title": title or http.HTTPStatus(status).phrase,
+        "title": str(title or status_title(status)),
         "status": status,
-        "detail": detail,
+        "detail": str(detail),
     }
     if errors is not None:
-        body["errors"] = errors
+        body["errors"] = _plain(errors)
     response = current_app.response_class(dumps(body), status=status, mimetype=PROBLEM_MIMETYPE)
     response.headers.extend(headers or {})
     return response
@@ -43,7 +53,7 @@ def problem(status: int, detail: str, *, errors=None, headers=None, title: str |
 def flatten_errors(messages, prefix: str = "") -> dict[str, list[str]]:
     """Turn marshmallow's nested messages into `{"dotted.field": [messages]}`."""
     if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
-        return {prefix or "_body": messages}
+        return {prefix or "_body": [str(message) for message in messages]}  # lazy strings translated (api.i18n)
     if isinstance(messages, dict):
         flat: dict[str, list[str]] = {}
         for key, value in messages.items():
@@ -67,33 +77,33 @@ def http_exception_as_problem(error: HTTPException):
             messages.update(location_messages)
         errors = flatten_errors(messages)
         fields = ", ".join(sorted(errors))
-        return problem(422, f"The request has invalid fields: {fields}.", errors=errors, headers=headers)
-    detail = data.get("message") or error.description
+        return problem(422, _("The request has invalid fields: %(fields)s.", fields=fields), errors=errors, headers=headers)
+    detail = data.get("message") or describe(error)
     return problem(error.code, detail, errors=data.get("errors"), headers=headers)
 
 
 def _stale(_error: StaleDataError):
     return problem(
         412,
-        "The record changed after you read it. GET it again and retry with its new ETag in If-Match.",
+        _("The record changed after you read it. GET it again and retry with its new ETag in If-Match."),
     )
 
 
 def _integrity(error: IntegrityError):
     log.warning("integrity error: %s", error.orig)
-    return problem(409, "The change conflicts with another record (a unique value is already taken).")
+    return problem(409, _("The change conflicts with another record (a unique value is already taken)."))
 
 
 def _database_unavailable(error: OperationalError):
     log.error("database unavailable: %s", error.orig)
-    return problem(503, "The database is not reachable right now; try again shortly.", headers={"Retry-After": "5"})
+    return problem(503, _("The database is not reachable right now; try again shortly."), headers={"Retry-After": "5"})
 
 
 def _unexpected(error: Exception):
     if isinstance(error, HTTPException):
         return http_exception_as_problem(error)
     log.exception("unhandled error")
-    return problem(500, "Something went wrong on our side; the error has been logged.")
+    return problem(500, _("Something went wrong on our side; the error has been logged."))
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -12,6 +12,7 @@ from api.domain.event_time import AmbiguousLocalTime, to_helsinki, to_utc
 from api.domain.industry import InvalidIndustryCode, validate_industry_code
 from api.domain.phone import InvalidPhoneNumber, normalize_phone
 from api.geo import Box, Point
+from api.i18n import _, lazy_gettext
 from api.models.base import LocalizedText
 
 NAME_LENGTH = 200
@@ -22,7 +23,7 @@ TEXT_LENGTH = 10_000
 
 def _no_nul(value: str) -> None:
     if "\x00" in value:
-        raise ma.ValidationError("NUL characters are not allowed in text.")
+        raise ma.ValidationError(_("NUL characters are not allowed in text."))
 
 
 class Pattern(ma.validate.Regexp):
@@ -44,11 +45,11 @@ BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u206
 
 def _check_one_line(text: str) -> None:
     if any(unicodedata.category(char) == "Cc" for char in text):
-        raise ma.ValidationError("Control characters (line breaks, tabs, BEL…) are not allowed in a one-line text.")
+        raise ma.ValidationError(_("Control characters (line breaks, tabs, BEL…) are not allowed in a one-line text."))
     if BIDI_CONTROLS.intersection(text):
-        raise ma.ValidationError("Bidirectional override characters (U+202A–U+202E, U+2066–U+2069) are not allowed.")
+        raise ma.ValidationError(_("Bidirectional override characters (U+202A–U+202E, U+2066–U+2069) are not allowed."))
     if text and not any(unicodedata.category(char)[0] in "LNPS" for char in text):
-        raise ma.ValidationError("The text has no visible character (only spaces or zero-width characters).")
+        raise ma.ValidationError(_("The text has no visible character (only spaces or zero-width characters)."))
 
 
 class Text(ma.fields.String):
@@ -75,7 +76,7 @@ class Text(ma.fields.String):
     def _deserialize(self, value, attr, data, **kwargs):
         text = unicodedata.normalize("NFC", super()._deserialize(value, attr, data, **kwargs)).strip()
         if not text and not self.blank_allowed:
-            raise ma.ValidationError("Must not be blank.")
+            raise ma.ValidationError(_("Must not be blank."))
         _no_nul(text)  # before the one-line rules, so that a NUL is named as such
         if self.one_line:
             _check_one_line(text)
@@ -147,14 +148,14 @@ def _with_metadata(kwargs: dict, **metadata) -> dict:
 
 def PostalCode(**kwargs) -> ma.fields.String:
     return ma.fields.String(
-        validate=Pattern(r"^\d{5}$", error="A postal code is five digits, such as 43500."),
+        validate=Pattern(r"^\d{5}$", error=lazy_gettext("A postal code is five digits, such as 43500.")),
         **_with_metadata(kwargs, example="43500"),
     )
 
 
 def MunicipalityCode(**kwargs) -> ma.fields.String:
     return ma.fields.String(
-        validate=Pattern(r"^\d{3}$", error="A municipality code is three digits, such as 226."),
+        validate=Pattern(r"^\d{3}$", error=lazy_gettext("A municipality code is three digits, such as 226.")),
         **_with_metadata(kwargs, example="226"),
     )
 
@@ -181,7 +182,7 @@ class HelsinkiDateTime(ma.fields.DateTime):
         except AmbiguousLocalTime as error:
             raise ma.ValidationError(str(error)) from error
         if not EVENT_YEARS[0] <= moment.year <= EVENT_YEARS[1]:
-            raise ma.ValidationError(f"Event times lie between the years {EVENT_YEARS[0]} and {EVENT_YEARS[1]}.")
+            raise ma.ValidationError(_("Event times lie between the years %(first)s and %(last)s.", first=EVENT_YEARS[0], last=EVENT_YEARS[1]))
         return moment
 
     def _serialize(self, value, attr, obj, **kwargs):
@@ -215,13 +216,13 @@ class QueryTime(ma.fields.String):
             else:
                 moment = datetime.fromisoformat(text)
         except (ValueError, OverflowError):
-            raise ma.ValidationError("Not a time: give RFC 3339 (2020-12-08T09:00:00+02:00) or a date (2020-12-08).") from None
+            raise ma.ValidationError(_("Not a time: give RFC 3339 (2020-12-08T09:00:00+02:00) or a date (2020-12-08).")) from None
         try:
             return to_utc(moment)
         except AmbiguousLocalTime as error:
             raise ma.ValidationError(str(error)) from error
         except OverflowError:
-            raise ma.ValidationError("The time is out of range (years 1 to 9999 in UTC).") from None
+            raise ma.ValidationError(_("The time is out of range (years 1 to 9999 in UTC).")) from None
 
 
 def _localized_schema(class_name: str, max_length: int, fi_required: bool) -> type[ma.Schema]:
@@ -282,7 +283,7 @@ class References(ma.fields.List):
     def _deserialize(self, value, attr, data, **kwargs):
         keys = super()._deserialize(value, attr, data, **kwargs)
         if len(set(keys)) != len(keys):
-            raise ma.ValidationError("Each item may appear only once.")
+            raise ma.ValidationError(_("Each item may appear only once."))
         return keys
 
 
@@ -341,15 +342,15 @@ class _NumberList(ma.fields.String):
         pieces = text.split(",")
         names = [name for name, _ in self.parts]
         if len(pieces) != len(self.parts):
-            raise ma.ValidationError(f"Give {len(self.parts)} comma-separated numbers: {','.join(names)}.")
+            raise ma.ValidationError(_("Give %(count)s comma-separated numbers: %(names)s.", count=len(self.parts), names=",".join(names)))
         numbers = []
         for piece, (name, limit) in zip(pieces, self.parts):
             try:
                 number = float(piece)
             except ValueError:
-                raise ma.ValidationError(f"{name} is not a number.") from None
+                raise ma.ValidationError(_("%(name)s is not a number.", name=name)) from None
             if not -limit <= number <= limit:
-                raise ma.ValidationError(f"{name} must be between {-limit:g} and {limit:g}.")
+                raise ma.ValidationError(_("%(name)s must be between %(low)g and %(high)g.", name=name, low=-limit, high=limit))
             numbers.append(number)
         return self.build(*numbers)
 
@@ -364,9 +365,9 @@ class BoundingBox(_NumberList):
     @staticmethod
     def build(min_lon, min_lat, max_lon, max_lat) -> Box:
         if min_lat > max_lat:
-            raise ma.ValidationError("minLat must not be above maxLat.")
+            raise ma.ValidationError(_("minLat must not be above maxLat."))
         if min_lon > max_lon:
-            raise ma.ValidationError("minLon must not be east of maxLon: give the south-west corner first.")
+            raise ma.ValidationError(_("minLon must not be east of maxLon: give the south-west corner first."))
         return Box(min_lon, min_lat, max_lon, max_lat)
 
 

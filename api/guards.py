@@ -3,6 +3,8 @@
 from flask import Flask, current_app, request
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
 
+from api.i18n import _
+
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 JSON_MEDIA_TYPES = frozenset({"application/json", "application/merge-patch+json"})
 
@@ -14,14 +16,15 @@ def _view_class():
 
 def check_request() -> None:
     if "\x00" in request.full_path or "%00" in request.query_string.decode("latin-1"):
-        raise BadRequest("NUL characters are not allowed in the URL.")
+        raise BadRequest(_("NUL characters are not allowed in the URL."))
     if request.method not in BODY_METHODS or request.endpoint is None:
         return
     view_class = _view_class()
     accepted = getattr(view_class, "body_media_types", JSON_MEDIA_TYPES)
     if request.mimetype not in accepted:
         raise UnsupportedMediaType(
-            f"Send the body as {' or '.join(sorted(accepted))} (got {request.mimetype or 'no Content-Type'})."
+            _("Send the body as %(accepted)s (got %(given)s).", accepted=" or ".join(sorted(accepted)),
+              given=request.mimetype or _("no Content-Type"))
         )
     limit = getattr(view_class, "max_body_bytes", None)
     if limit:
@@ -37,10 +40,10 @@ def check_request() -> None:
         # what comes after the limit would be parsed as a body cut short (a 400, not the 413 it is).
         request.get_data(cache=True)
         if request.environ["wsgi.input"].read(1):
-            raise RequestEntityTooLarge(f"The body is larger than {request.max_content_length} bytes.")
+            raise RequestEntityTooLarge(_("The body is larger than %(limit)s bytes.", limit=request.max_content_length))
     elif declared is not None and declared <= (limit or current_app.config["MAX_CONTENT_LENGTH"]):
         if len(request.get_data(cache=True)) < declared:
-            raise BadRequest(f"The body is shorter than its Content-Length ({declared} bytes).")
+            raise BadRequest(_("The body is shorter than its Content-Length (%(length)s bytes).", length=declared))
 
 
 def register_guards(app: Flask) -> None:

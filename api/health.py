@@ -7,6 +7,7 @@ from werkzeug.routing import Rule
 
 from api.errors import problem
 from api.extensions import db
+from api.i18n import _
 from api.smorest import Blueprint, Schema
 
 blp = Blueprint("operations", __name__, description="Probes for load balancers and orchestrators.")
@@ -36,7 +37,7 @@ class Readiness(MethodView):
             db.session.execute(text("SELECT 1"))
         except Exception:  # whatever the failure, the instance cannot serve
             db.session.rollback()
-            return problem(503, "The database is not reachable.", headers={"Retry-After": "5"})
+            return problem(503, _("The database is not reachable."), headers={"Retry-After": "5"})
         return {"status": "ready"}
 
 

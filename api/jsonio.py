@@ -7,6 +7,8 @@ from flask import Request
 from flask.json.provider import JSONProvider
 from werkzeug.exceptions import BadRequest
 
+from api.i18n import _
+
 MAX_DEPTH = 64
 CONTAINERS = (dict, list)
 
@@ -23,7 +25,7 @@ def _check_depth(document) -> None:
     while level:
         depth += 1
         if depth > MAX_DEPTH:
-            raise TooDeeplyNested(f"JSON nested deeper than {MAX_DEPTH} levels.")
+            raise TooDeeplyNested(_("JSON nested deeper than %(depth)s levels.", depth=MAX_DEPTH))
         children: list = []
         for node in level:
             children += [child for child in (node.values() if isinstance(node, dict) else node) if isinstance(child, CONTAINERS)]
@@ -63,4 +65,4 @@ class OrjsonProvider(JSONProvider):
 
 class ApiRequest(Request):
     def on_json_loading_failed(self, error: ValueError | None):
-        raise BadRequest(f"The body is not valid JSON: {error}." if error else "The body must be JSON.")
+        raise BadRequest(_("The body is not valid JSON: %(error)s.", error=error) if error else _("The body must be JSON."))

@@ -11,6 +11,7 @@ from werkzeug.exceptions import Unauthorized
 
 from api.auth import ROLES, Principal, unauthorized
 from api.extensions import db
+from api.i18n import _
 from api.models import ApiKey, Municipality
 from api.models.base import utcnow
 from api.smorest import ACCESS_CONTROLLED_PREFIX
@@ -72,13 +73,13 @@ def authenticate(authorization: str | None) -> Principal | None:
     """
     if authorization is None:
         return None
-    scheme, _, token = authorization.partition(" ")
+    scheme, _space, token = authorization.partition(" ")
     if scheme.lower() != "bearer":
-        raise unauthorized("Send the API key as Authorization: Bearer <key>.")
+        raise unauthorized(_("Send the API key as Authorization: Bearer <key>."))
     match = KEY_PATTERN.fullmatch(token.strip())
     key = match and db.session.scalar(select(ApiKey).where(ApiKey.key_id == match["key_id"]))
     if not key or not hmac.compare_digest(key.secret_hash, _hash(match["secret"])) or key.revoked_at is not None:
-        raise unauthorized("The API key is unknown or revoked.", invalid_token=True)
+        raise unauthorized(_("The API key is unknown or revoked."), invalid_token=True)
     return Principal(key.name, key.key_id, key.role, frozenset(key.municipalities))
 
 

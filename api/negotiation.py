@@ -3,6 +3,8 @@
 from flask import request
 from werkzeug.exceptions import NotAcceptable
 
+from api.i18n import _
+
 
 def preferred(*offered: str) -> str:
     """The offered media type the client likes best; no Accept header means the first."""
@@ -10,7 +12,7 @@ def preferred(*offered: str) -> str:
         return offered[0]
     best = request.accept_mimetypes.best_match(offered)
     if best is None:
-        raise NotAcceptable(f"This resource is available as {', '.join(offered)}; the Accept header allows none of them.")
+        raise NotAcceptable(_("This resource is available as %(offered)s; the Accept header allows none of them.", offered=", ".join(offered)))
     return best
 
 

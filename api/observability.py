@@ -20,6 +20,7 @@ from prometheus_flask_exporter import PrometheusMetrics
 from prometheus_flask_exporter.multiprocess import GunicornInternalPrometheusMetrics
 
 from api.errors import problem
+from api.i18n import _
 
 # A client's own request id is echoed only when it is short and plain, so logs cannot be forged.
 _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -100,7 +101,7 @@ def metrics_token_required(view):
             if not hmac.compare_digest(given, f"Bearer {token}".encode()):
                 return problem(
                     401,
-                    "The metrics need the METRICS_TOKEN as `Authorization: Bearer <token>`.",
+                    _("The metrics need the METRICS_TOKEN as `Authorization: Bearer <token>`."),
                     headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
                 )
         return view(*args, **kwargs)

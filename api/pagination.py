@@ -13,6 +13,7 @@ from sqlalchemy import Select, func, select
 from api.conditional import answer_304_if_fresh, make_etag
 from api.extensions import db
 from api.fields import QueryTime
+from api.i18n import _
 from api.serialization import serialize
 from api.smorest import Schema
 
@@ -42,7 +43,7 @@ class Sort(ma.fields.String):
         for part in super()._deserialize(value, attr, data, **kwargs).split(","):
             name = part.removeprefix("-")
             if name not in self.allowed:
-                raise ma.ValidationError(f"Cannot sort by '{name}'; sortable: {', '.join(self.allowed)}.")
+                raise ma.ValidationError(_("Cannot sort by '%(name)s'; sortable: %(allowed)s.", name=name, allowed=", ".join(self.allowed)))
             keys.append(SortKey(name, part.startswith("-")))
         return keys
 

@@ -13,6 +13,7 @@ from limits.strategies import STRATEGIES, FixedWindowRateLimiter
 from werkzeug.exceptions import Unauthorized
 
 from api.errors import problem
+from api.i18n import _, library_gettext
 from api.keys import request_principal
 from api.smorest import ACCESS_CONTROLLED_PREFIX
 
@@ -186,10 +187,13 @@ def rate_limit_headers(response):
 
 
 def _too_many_requests(error: RateLimitExceeded):
+    item = error.limit.limit
+    # The limit as limits writes it ("600 per 1 minute"), with its unit in the reader's language.
+    limit = _("%(amount)s per %(multiples)s %(unit)s", amount=item.amount, multiples=item.multiples,
+              unit=library_gettext(item.GRANULARITY.name))
     return problem(
         429,
-        f"Too many requests: this client may make {error.description}. "
-        "Wait the number of seconds in Retry-After, then retry.",
+        _("Too many requests: this client may make %(limit)s. Wait the number of seconds in Retry-After, then retry.", limit=limit),
     )
 
 

@@ -14,6 +14,7 @@ from webargs.flaskparser import FlaskParser
 from api.auth import require_role
 from api.errors import PROBLEM_MIMETYPE, http_exception_as_problem
 from api.fields import SearchText
+from api.i18n import _
 
 SECURITY_SCHEME = "ApiKey"
 # Keys and rate limits apply to the API and its documentation; probes and metrics at the root need neither.
@@ -123,9 +124,9 @@ class Parser(FlaskParser):
         for name in known & set(req.args):
             values = req.args.getlist(name)
             if len(values) > 1 and name not in arguments.multiple_keys:
-                errors[name] = ["Give this parameter once; it cannot be repeated."]
+                errors[name] = [_("Give this parameter once; it cannot be repeated.")]
             elif any(not value.strip() for value in values):
-                errors[name] = ["Give a value, or leave the parameter out."]
+                errors[name] = [_("Give a value, or leave the parameter out.")]
         if errors:
             raise ma.ValidationError(errors)
         return arguments
@@ -264,7 +265,7 @@ class Schema(ma.Schema):
         if isinstance(data, dict):
             read_only = [name for name in data if name in self.dump_fields and name not in self.load_fields]
             if read_only:
-                raise ma.ValidationError({name: ["Read-only field; it cannot be written."] for name in read_only})
+                raise ma.ValidationError({name: [_("Read-only field; it cannot be written.")] for name in read_only})
         return data
 
     @ma.pre_load
@@ -280,7 +281,7 @@ class Schema(ma.Schema):
                 continue
             for rule in field.validators:
                 if isinstance(rule, ma.validate.Length) and rule.max is not None and len(data[key]) > rule.max:
-                    errors[key] = [f"At most {rule.max} items."]
+                    errors[key] = [_("At most %(count)s items.", count=rule.max)]
         if errors:
             raise ma.ValidationError(errors)
         return data

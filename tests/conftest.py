@@ -31,6 +31,8 @@ SEED_DIR = Path(__file__).resolve().parent.parent / "api" / "seed" / "saarijarvi
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 SERVERS_REQUIRED = os.environ.get("CI") == "true"
+# The tests expect English from the command line, whatever the developer's locale (api.i18n follows it there).
+os.environ["LANGUAGE"] = "en"
 
 
 def pytest_configure(config):

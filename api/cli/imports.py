@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from api.i18n import _
 from api.imports.companies import KINDS_BY_SUFFIX, ImportRejected, UnreadableFile, import_companies, kind_of
 from api.imports.prh import import_prh
 
@@ -34,8 +35,10 @@ def _progress(path: Path, label: str):
 
 
 def _summary(summary, dry_run: bool) -> str:
-    counts = f"created {summary.created}, updated {summary.updated}, unchanged {summary.unchanged}"
-    return f"Dry run, nothing written: would have {counts}." if dry_run else f"Imported: {counts}."
+    counts = dict(created=summary.created, updated=summary.updated, unchanged=summary.unchanged)
+    if dry_run:
+        return _("Dry run, nothing written: would have created %(created)s, updated %(updated)s, unchanged %(unchanged)s.", **counts)
+    return _("Imported: created %(created)s, updated %(updated)s, unchanged %(unchanged)s.", **counts)
 
 
 @import_group.command("companies")
@@ -46,14 +49,14 @@ def _summary(summary, dry_run: bool) -> str:
 @with_appcontext
 def companies_command(file: Path, dry_run: bool, kind: str | None) -> None:
     """Import companies from a CSV file, an Excel workbook or a JSON array, as POST /api/v1/companies/import does."""
-    with file.open("rb") as source, _progress(file, f"Importing {file.name}") as progress:
+    with file.open("rb") as source, _progress(file, _("Importing %(file)s", file=file.name)) as progress:
         try:
             summary = import_companies(source, kind or kind_of(None, file.name, source), dry_run=dry_run, progress=progress)
         except UnreadableFile as error:
             raise click.ClickException(str(error)) from error
         except ImportRejected as error:
             for problem in error.errors:
-                click.echo(f"row {problem['row']}, {problem['field']}: {problem['message']}", err=True)
+                click.echo(_("row %(row)s, %(field)s: %(message)s", **problem), err=True)
             raise click.ClickException(str(error)) from error
     click.echo(_summary(summary, dry_run))
 
@@ -75,11 +78,11 @@ def prh_command(file: Path, dry_run: bool, draft: bool) -> None:
     except UnreadableFile as error:
         raise click.ClickException(str(error)) from error
     for warning in summary.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        click.echo(_("warning: %(warning)s", warning=warning), err=True)
     counts = summary.counts()
-    click.echo(
-        ("Dry run, nothing written: would have " if dry_run else "PRH import: ")
-        + f"created {counts['created']}, updated {counts['updated']}, unchanged {counts['unchanged']}; "
-        f"outside the region {counts['outside_region']}, ended and not listed {counts['ended_not_listed']}, "
-        f"skipped {counts['skipped']}."
-    )
+    if dry_run:
+        click.echo(_("Dry run, nothing written: would have created %(created)s, updated %(updated)s, unchanged %(unchanged)s; "
+                     "outside the region %(outside_region)s, ended and not listed %(ended_not_listed)s, skipped %(skipped)s.", **counts))
+    else:
+        click.echo(_("PRH import: created %(created)s, updated %(updated)s, unchanged %(unchanged)s; outside the region "
+                     "%(outside_region)s, ended and not listed %(ended_not_listed)s, skipped %(skipped)s.", **counts))

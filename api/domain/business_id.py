@@ -5,6 +5,8 @@ import re
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.fi import alv, ytunnus
 
+from api.i18n import _, library_gettext
+
 _OLD_SIX_DIGIT_FORM = re.compile(r"^\d{6}-\d$")
 
 
@@ -21,8 +23,8 @@ def normalize_business_id(value: str) -> str:
         return ytunnus.format(ytunnus.validate(value))
     except StdnumError as error:
         raise InvalidBusinessId(
-            f"Not a valid Finnish Business ID ({error.message.rstrip('.').lower()}); "
-            "expected NNNNNNN-C with a correct check digit, such as 0112038-9."
+            _("Not a valid Finnish Business ID (%(reason)s); expected NNNNNNN-C with a correct check digit, such as 0112038-9.",
+              reason=library_gettext(error.message).rstrip(".").lower())
         ) from error
 
 

@@ -3,6 +3,8 @@
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from api.i18n import _
+
 HELSINKI = ZoneInfo("Europe/Helsinki")
 
 
@@ -24,11 +26,10 @@ def to_utc(value: datetime) -> datetime:
         gap = first.astimezone(UTC).astimezone(HELSINKI).replace(tzinfo=None) != value
         if gap:
             raise AmbiguousLocalTime(
-                f"{value.isoformat()} does not exist in Europe/Helsinki (clocks go forward); give an offset."
+                _("%(time)s does not exist in Europe/Helsinki (clocks go forward); give an offset.", time=value.isoformat())
             )
         raise AmbiguousLocalTime(
-            f"{value.isoformat()} happens twice in Europe/Helsinki (clocks go back); "
-            "give the offset, +03:00 or +02:00."
+            _("%(time)s happens twice in Europe/Helsinki (clocks go back); give the offset, +03:00 or +02:00.", time=value.isoformat())
         )
     return first.astimezone(UTC)
 

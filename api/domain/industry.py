@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from api.i18n import _
+
 CODE_SET = "TOL2008"
 _CODE = re.compile(r"^\d{2,5}$")
 _DATA = Path(__file__).with_name("tol2008.csv")
@@ -37,9 +39,9 @@ def _classification() -> dict[str, Industry]:
 def validate_industry_code(code: str) -> str:
     """Accept a TOL 2008 code of 2–5 digits whose division exists."""
     if not _CODE.fullmatch(code):
-        raise InvalidIndustryCode("A TOL 2008 code is 2 to 5 digits, such as 16100.")
+        raise InvalidIndustryCode(_("A TOL 2008 code is 2 to 5 digits, such as 16100."))
     if code[:2] not in _classification():
-        raise InvalidIndustryCode(f"{code[:2]} is not a TOL 2008 division.")
+        raise InvalidIndustryCode(_("%(division)s is not a TOL 2008 division.", division=code[:2]))
     return code
 
 
@@ -49,7 +51,7 @@ def industry(code: str) -> Industry:
     for length in range(len(code), 1, -1):
         if code[:length] in table:
             return table[code[:length]]
-    raise InvalidIndustryCode(f"{code} is not a TOL 2008 code.")
+    raise InvalidIndustryCode(_("%(code)s is not a TOL 2008 code.", code=code))
 
 
 def sections() -> dict[str, Industry]:

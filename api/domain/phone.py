@@ -2,6 +2,8 @@
 
 import phonenumbers
 
+from api.i18n import _
+
 
 class InvalidPhoneNumber(ValueError):
     pass
@@ -12,7 +14,7 @@ def normalize_phone(value: str) -> str:
     try:
         number = phonenumbers.parse(value, "FI")
     except phonenumbers.NumberParseException as error:
-        raise InvalidPhoneNumber(f"Not a phone number: {error}.") from error
+        raise InvalidPhoneNumber(_("Not a phone number: %(reason)s.", reason=error)) from error
     if not phonenumbers.is_valid_number(number):
-        raise InvalidPhoneNumber("Not a valid phone number; write it as +358 50 123 4567.")
+        raise InvalidPhoneNumber(_("Not a valid phone number; write it as +358 50 123 4567."))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import BinaryIO, TextIO
 
+from api.i18n import _, lazy_gettext
+
 MEDIA_TYPE = "text/csv"
 # What browsers on Windows send for a .csv file (Excel's registered type for it).
 EXCEL_MEDIA_TYPE = "application/vnd.ms-excel"
@@ -74,8 +76,8 @@ SITES = Table(
 # Spreadsheets in English, Finnish and Swedish, and what people type.
 TRUE_WORDS = frozenset({"true", "tosi", "kyllä", "k", "yes", "y", "sant", "ja", "1"})
 FALSE_WORDS = frozenset({"false", "epätosi", "ei", "e", "no", "n", "falskt", "nej", "0"})
-BOOLEAN_HINT = "write true or false (also TOSI/EPÄTOSI, kyllä/ei, 1/0)"
-DATE_HINT = "write it as 31.12.2026 (or 2026-12-31)"
+BOOLEAN_HINT = lazy_gettext("write true or false (also TOSI/EPÄTOSI, kyllä/ei, 1/0)")
+DATE_HINT = lazy_gettext("write it as 31.12.2026 (or 2026-12-31)")
 # A cell starting with one of these is run as a formula by spreadsheets (the OWASP list). The export
 # prefixes `'`, also to a value that already starts with quotes before one, so the import can remove
 # exactly one `'` and get every value back.
@@ -167,11 +169,12 @@ def _columns(header: Sequence) -> list[str]:
     known = set(COLUMNS)
     for position, name in enumerate(names):
         if name not in known:
-            problems.append((name or f"column {position + 1}", f"Unknown column; the columns are {', '.join(COLUMNS)}."))
+            # An unnamed column's place stands for its name, which is never translated.
+            problems.append((name or f"column {position + 1}", _("Unknown column; the columns are %(columns)s.", columns=", ".join(COLUMNS))))
         elif name in names[:position]:
-            problems.append((name, "The column appears twice."))
+            problems.append((name, _("The column appears twice.")))
     if "business_id" not in names:
-        problems.append(("business_id", "The file needs a business_id column: rows are matched on it."))
+        problems.append(("business_id", _("The file needs a business_id column: rows are matched on it.")))
     if problems:
         raise HeaderError(problems)
     return names
@@ -183,8 +186,8 @@ def _number_as_text(column: str, number: int | float) -> str:
     digits = str(int(number)) if float(number).is_integer() else ""
     if width is None or len(digits) != width:
         raise CellError(
-            f"The spreadsheet turned this {column} into the number {number} and may have dropped its leading "
-            "zeros or +: format the column as Text and type the value again."
+            _("The spreadsheet turned this %(column)s into the number %(number)s and may have dropped its leading "
+              "zeros or +: format the column as Text and type the value again.", column=column, number=number)
         )
     return digits
 
@@ -195,7 +198,7 @@ def _boolean(value) -> bool:
     word = str(value).strip().lower()
     if word in TRUE_WORDS or word in FALSE_WORDS:
         return word in TRUE_WORDS
-    raise CellError(f"Not a yes/no value: {BOOLEAN_HINT}.")
+    raise CellError(_("Not a yes/no value: %(hint)s.", hint=BOOLEAN_HINT))
 
 
 def _date(value) -> str:
@@ -212,7 +215,7 @@ def _date(value) -> str:
             return date.fromisoformat(text).isoformat()
     except ValueError:
         pass  # 31.2.2026: the same answer as any other text that is no date
-    raise CellError(f"Not a date: {DATE_HINT}.")
+    raise CellError(_("Not a date: %(hint)s.", hint=DATE_HINT))
 
 
 def _value(column: str, cell):
@@ -235,8 +238,8 @@ def _value(column: str, cell):
         text = str(cell)
         if column == "phone" and _SCIENTIFIC.match(text):
             raise CellError(
-                f"The spreadsheet turned the phone number into the number {text.strip()}, losing digits: "
-                "format the phone column as Text and type the number again, e.g. +358 40 123 4567."
+                _("The spreadsheet turned the phone number into the number %(number)s, losing digits: "
+                  "format the phone column as Text and type the number again, e.g. +358 40 123 4567.", number=text.strip())
             )
         return text
     if column in DECIMALS and isinstance(cell, str) and _DECIMAL_COMMA.match(cell):
@@ -261,13 +264,13 @@ def read_table(rows: Iterable[Sequence]) -> Iterator[tuple[int, dict | RowProble
             continue
         extra = [cell for cell in cells[len(columns):] if cell is not None and str(cell).strip() != ""]
         if extra:
-            message = f"The row has cells past the last column ({len(columns)} columns are named in the header)."
+            message = _("The row has cells past the last column (%(count)s columns are named in the header).", count=len(columns))
             yield number, RowProblem({"_row": [message]})
             continue
         document: dict = {}
         problems: dict[str, list[str]] = {}
         for column, cell in zip(columns, cells):
-            field, _, lang = column.rpartition("_")
+            field, _separator, lang = column.rpartition("_")
             try:
                 value = _value(column, cell)
             except CellError as error:
@@ -305,10 +308,10 @@ def read(source: BinaryIO) -> Iterator[tuple[int, dict | RowProblem]]:
         cells = csv.reader(itertools.chain([header_line], text), delimiter=delimiter)
         yield from read_table([restore(cell) for cell in row] for row in cells)
     except csv.Error as error:
-        raise UnreadableTable(f"The CSV cannot be read: {error}.") from error
+        raise UnreadableTable(_("The CSV cannot be read: %(error)s.", error=error)) from error
     except UnicodeDecodeError as error:
         raise UnreadableTable(
-            f"The CSV is neither UTF-8 nor Windows-1252 (byte {error.start} of a block); save it from Excel as \"CSV UTF-8\"."
+            _("The CSV is neither UTF-8 nor Windows-1252 (byte %(byte)s of a block); save it from Excel as \"CSV UTF-8\".", byte=error.start)
         ) from error
     finally:
         text.detach()  # the source stays open for the import's second pass

@@ -12,6 +12,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from api.formats import csv
+from api.i18n import _
 
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHEET_TITLE = "companies"
@@ -101,14 +102,14 @@ def _check_unpacked_size(source: BinaryIO) -> None:
         with zipfile.ZipFile(source) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError) as error:
-        raise csv.UnreadableTable("The file is not an Excel workbook (.xlsx); save it from Excel as \"Excel Workbook\".") from error
+        raise csv.UnreadableTable(_("The file is not an Excel workbook (.xlsx); save it from Excel as \"Excel Workbook\".")) from error
     finally:
         source.seek(0)
     shared_strings = sum(member.file_size for member in members if member.filename.endswith("sharedStrings.xml"))
     if sum(member.file_size for member in members) > MAX_UNPACKED_BYTES or shared_strings > MAX_SHARED_STRINGS_BYTES:
         raise csv.UnreadableTable(
-            f"The workbook unpacks to more than the import takes ({MAX_UNPACKED_BYTES // 2**20} MiB, of which "
-            f"{MAX_SHARED_STRINGS_BYTES // 2**20} MiB of text); import it in parts."
+            _("The workbook unpacks to more than the import takes (%(total)s MiB, of which %(text)s MiB of text); import it in parts.",
+              total=MAX_UNPACKED_BYTES // 2**20, text=MAX_SHARED_STRINGS_BYTES // 2**20)
         )
 
 
@@ -118,10 +119,10 @@ def read(source: BinaryIO) -> Iterator[tuple[int, dict | csv.RowProblem]]:
     try:
         workbook = load_workbook(source, read_only=True, data_only=True)
     except Exception as error:  # openpyxl reports a damaged file with whatever its parsers raise
-        raise csv.UnreadableTable(f"The workbook cannot be read ({type(error).__name__}: {error}).") from error
+        raise csv.UnreadableTable(_("The workbook cannot be read (%(error)s).", error=f"{type(error).__name__}: {error}")) from error
     try:
         if not workbook.worksheets:
-            raise csv.UnreadableTable("The workbook has no sheet of companies.")
+            raise csv.UnreadableTable(_("The workbook has no sheet of companies."))
         sheet = workbook.worksheets[0]
         # A file's own claim of its size would make openpyxl pad every row to it.
         sheet.reset_dimensions()
@@ -129,6 +130,6 @@ def read(source: BinaryIO) -> Iterator[tuple[int, dict | csv.RowProblem]]:
     except (csv.HeaderError, csv.UnreadableTable):
         raise
     except Exception as error:  # a damaged sheet is found while it is read
-        raise csv.UnreadableTable(f"The workbook cannot be read ({type(error).__name__}: {error}).") from error
+        raise csv.UnreadableTable(_("The workbook cannot be read (%(error)s).", error=f"{type(error).__name__}: {error}")) from error
     finally:
         workbook.close()

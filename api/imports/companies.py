@@ -19,6 +19,7 @@ from api.extensions import db
 from api.fields import BusinessId
 from api.formats import csv as csv_format
 from api.formats import xlsx as xlsx_format
+from api.i18n import _, describe
 from api.models import Company, Spearhead
 from api.records import Writes
 from api.resources.companies.schemas import CompanySchema
@@ -47,9 +48,14 @@ class ImportRejected(Exception):
     def __init__(self, errors: list[dict], invalid_rows: int):
         self.errors = errors
         self.invalid_rows = invalid_rows
-        what = f"{invalid_rows} row{'s are' if invalid_rows > 1 else ' is'} invalid" if invalid_rows else "The header is invalid"
-        capped = f" (the first {MAX_REPORTED_ERRORS} problems are listed)" if len(errors) >= MAX_REPORTED_ERRORS else ""
-        super().__init__(f"{what}; nothing was written{capped}.")
+        if not invalid_rows:
+            what = _("The header is invalid")
+        elif invalid_rows == 1:
+            what = _("1 row is invalid")
+        else:
+            what = _("%(count)s rows are invalid", count=invalid_rows)
+        capped = _(" (the first %(count)s problems are listed)", count=MAX_REPORTED_ERRORS) if len(errors) >= MAX_REPORTED_ERRORS else ""
+        super().__init__(_("%(what)s; nothing was written%(capped)s.", what=what, capped=capped))
 
 
 @dataclass
@@ -72,7 +78,7 @@ def spool(stream: BinaryIO, expected_bytes: int | None, block: int = 64 * 1024) 
         target.write(data)
     if expected_bytes is not None and target.tell() < expected_bytes:
         target.close()
-        raise UnreadableFile(f"The body is shorter than its Content-Length ({expected_bytes} bytes).")
+        raise UnreadableFile(_("The body is shorter than its Content-Length (%(length)s bytes).", length=expected_bytes))
     target.seek(0)
     return target
 
@@ -105,12 +111,12 @@ def _json_items(events: Iterable[tuple[str, object]]) -> Iterator[object]:
             continue
         values += 1
         if values > MAX_ROW_VALUES:
-            raise UnreadableFile(f"A row holds more than {MAX_ROW_VALUES} values; a company has far fewer fields.")
+            raise UnreadableFile(_("A row holds more than %(count)s values; a company has far fewer fields.", count=MAX_ROW_VALUES))
         if event in ("start_map", "start_array"):
             if len(stack) == MAX_JSON_DEPTH:
                 raise UnreadableFile(
-                    f"The JSON is nested deeper than {MAX_JSON_DEPTH} levels (the array, its company objects, "
-                    "and their lists and multilingual texts)."
+                    _("The JSON is nested deeper than %(depth)s levels (the array, its company objects, "
+                      "and their lists and multilingual texts).", depth=MAX_JSON_DEPTH)
                 )
             container: dict | list = {} if event == "start_map" else []
             if len(stack) > 1:
@@ -129,11 +135,11 @@ def _json_rows(source: BinaryIO) -> Iterator[tuple[int, object]]:
     start = source.read(64).lstrip()
     source.seek(0)
     if not start.startswith(b"["):
-        raise UnreadableFile("A JSON import is an array of company objects: [{\"business_id\": …}, …].")
+        raise UnreadableFile(_("A JSON import is an array of company objects: [{\"business_id\": …}, …]."))
     try:
         yield from enumerate(_json_items(ijson.basic_parse(source, use_float=True)), 1)
     except ijson.JSONError as error:
-        raise UnreadableFile(f"The body is not valid JSON: {error}.") from error
+        raise UnreadableFile(_("The body is not valid JSON: %(error)s.", error=error)) from error
 
 
 def _refusing_nulls(rows: Iterator[tuple[int, object]]) -> Iterator[tuple[int, object]]:
@@ -165,8 +171,8 @@ def kind_of(media_type: str | None, filename: str | None, source: BinaryIO) -> s
     start = source.read(64)
     source.seek(0)
     if start.startswith(OLD_EXCEL_SIGNATURE):
-        raise UnreadableFile("This is an old Excel file (.xls) or an encrypted workbook: save it from Excel as "
-                             "\"Excel Workbook (.xlsx)\" or \"CSV UTF-8\", without a password.")
+        raise UnreadableFile(_("This is an old Excel file (.xls) or an encrypted workbook: save it from Excel as "
+                               "\"Excel Workbook (.xlsx)\" or \"CSV UTF-8\", without a password."))
     if start.startswith(ZIP_SIGNATURE):
         return "xlsx"
     if kind := KINDS.get(media_type or "") or KINDS_BY_SUFFIX.get(PurePath(filename or "").suffix.lower()):
@@ -238,8 +244,9 @@ class _Pass:
         unknown = [reference for reference in references if reference.casefold() not in self.spearhead_ids]
         if unknown:
             slugs = ", ".join(sorted(spearhead_slugs().values()))
-            records.invalid("spearheads", f"Unknown: {', '.join(unknown)}. The spearheads are {slugs} (or their Finnish "
-                            f"titles); separate several with {csv_format.LIST_SEPARATOR}.")
+            records.invalid("spearheads", _("Unknown: %(unknown)s. The spearheads are %(slugs)s (or their Finnish titles); "
+                                            "separate several with %(separator)s.", unknown=", ".join(unknown), slugs=slugs,
+                                            separator=csv_format.LIST_SEPARATOR))
         # A slug and a title may name the same spearhead.
         return list(dict.fromkeys(self.spearhead_ids[reference.casefold()] for reference in references))
 
@@ -261,12 +268,12 @@ class _Pass:
         if isinstance(row, csv_format.RowProblem):
             return self._reject(number, row.messages)
         if not isinstance(row, dict):
-            return self._reject(number, {"_row": ["A row is a JSON object of company fields."]})
+            return self._reject(number, {"_row": [_("A row is a JSON object of company fields.")]})
         if isinstance(business_id, dict):
             return self._reject(number, business_id)
         first = self.first_row.setdefault(business_id, number)
         if first != number:
-            return self._reject(number, {"business_id": [f"{business_id} is also on row {first}; list each company once."]})
+            return self._reject(number, {"business_id": [_("%(business_id)s is also on row %(first)s; list each company once.", business_id=business_id, first=first)]})
         company = existing.get(business_id)
         try:
             # Rows are upserted on their Business ID, so it is never taken by another company.
@@ -274,7 +281,7 @@ class _Pass:
         except ma.ValidationError as error:
             return self._reject(number, flatten_errors(error.normalized_messages()))
         except HTTPException as error:  # a rule of the API answered (unknown municipality, spearhead…)
-            return self._reject(number, (getattr(error, "data", None) or {}).get("errors") or {"_row": [error.description]})
+            return self._reject(number, (getattr(error, "data", None) or {}).get("errors") or {"_row": [describe(error)]})
         changing = company is None or records.differs(company, values)
         if changing:
             # An editor limited to some municipalities writes only their companies; rows they leave

@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 from api import records
 from api.errors import flatten_errors
 from api.extensions import db
+from api.i18n import _
 from api.imports.companies import UnreadableFile
 from api.models import Company, Municipality
 from api.records import Writes
@@ -55,7 +56,7 @@ def _open(path: Path) -> BinaryIO:
         archive = zipfile.ZipFile(path)
         members = [name for name in archive.namelist() if name.lower().endswith(".json")]
         if not members:
-            raise UnreadableFile(f"{path.name} holds no JSON file.")
+            raise UnreadableFile(_("%(file)s holds no JSON file.", file=path.name))
         return archive.open(members[0])
     return path.open("rb")
 
@@ -65,13 +66,13 @@ def read_records(path: Path) -> Iterator[dict]:
     with _open(path) as source:
         opening = source.read(1024).lstrip()[:1]
     if opening not in (b"[", b"{"):
-        raise UnreadableFile("Not PRH open data: expected a JSON array or an object with `companies`.")
+        raise UnreadableFile(_("Not PRH open data: expected a JSON array or an object with `companies`."))
     prefix = "item" if opening == b"[" else "companies.item"
     with _open(path) as source:
         try:
             yield from ijson.items(source, prefix, use_float=True)
         except ijson.JSONError as error:
-            raise UnreadableFile(f"The file is not valid JSON: {error}.") from error
+            raise UnreadableFile(_("The file is not valid JSON: %(error)s.", error=error)) from error
 
 
 def _current(entries) -> list[dict]:
@@ -180,9 +181,10 @@ class _Writer:
             if fields & {"business_id", "name", "_row", "_schema"} or not fields <= set(patch):
                 break
             for name in sorted(fields):
-                self.summary.warn(f"{values['business_id']}: {name} {patch.pop(name)!r} left out: {problems.get(name)}")
+                self.summary.warn(_("%(business_id)s: %(field)s %(value)r left out: %(problems)s", business_id=values["business_id"], field=name,
+                                     value=patch.pop(name), problems=problems.get(name)))
         self.summary.skipped += 1
-        self.summary.warn(f"{values.get('business_id')}: skipped: {problems}")
+        self.summary.warn(_("%(business_id)s: skipped: %(problems)s", business_id=values.get("business_id"), problems=problems))
         return None
 
     def write(self, rows: list[dict]) -> None:
@@ -197,7 +199,7 @@ class _Writer:
             for values in rows:
                 if values.get("business_id") in self.seen:
                     self.summary.skipped += 1
-                    self.summary.warn(f"{values['business_id']}: listed twice in the file; the first record counts.")
+                    self.summary.warn(_("%(business_id)s: listed twice in the file; the first record counts.", business_id=values["business_id"]))
                     continue
                 self.seen.add(values.get("business_id"))
                 company = existing.get(values.get("business_id"))

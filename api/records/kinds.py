@@ -8,6 +8,7 @@ from sqlalchemy import or_, select
 
 from api.domain.industry import CODE_SET
 from api.extensions import db
+from api.i18n import _
 from api.models import Action, Company, Event, Municipality, Site, Spearhead
 from api.records.rules import conflict, invalid, resolve
 from api.resources.actions.schemas import ActionSchema
@@ -61,7 +62,7 @@ def _company_references(data: dict, resolve: Resolve = resolve) -> dict:
 def _company_unique(data: dict, record) -> None:
     query = select(Company.id).where(Company.business_id == data["business_id"], Company.deleted_at.is_(None))
     if db.session.scalars(query).first() not in (None, getattr(record, "id", None)):
-        conflict("business_id", f"A company with the Business ID {data['business_id']} is already listed.")
+        conflict("business_id", _("A company with the Business ID %(business_id)s is already listed.", business_id=data["business_id"]))
 
 
 def _event_references(data: dict, resolve: Resolve = resolve) -> dict:
@@ -113,15 +114,15 @@ def _spearhead_references(data: dict, resolve: Resolve = resolve) -> dict:
 def _spearhead_unique(data: dict, record) -> None:
     query = select(Spearhead.id).where(Spearhead.slug == data["slug"], Spearhead.deleted_at.is_(None))
     if db.session.scalars(query).first() not in (None, getattr(record, "id", None)):
-        conflict("slug", f"The slug {data['slug']} is taken by another spearhead.")
+        conflict("slug", _("The slug %(slug)s is taken by another spearhead.", slug=data["slug"]))
 
 
 def _municipality_unique(data: dict, record) -> None:
     if record is None:
         if db.session.get(Municipality, data["code"]) is not None:
-            conflict("code", f"A municipality with the code {data['code']} exists already.")
+            conflict("code", _("A municipality with the code %(code)s exists already.", code=data["code"]))
     elif data["code"] != record.code:
-        invalid("code", "A municipality's code cannot change.")
+        invalid("code", _("A municipality's code cannot change."))
 
 
 COMPANY = Kind(

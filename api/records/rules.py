@@ -7,12 +7,13 @@ from flask_smorest import abort as abort_with
 from sqlalchemy import inspect, select
 
 from api.extensions import db
+from api.i18n import _
 from api.models.base import LocalizedText
 
 
 def invalid(field: str, message: str):
     """Answer 422 naming one field, as schema validation does."""
-    abort_with(422, message=f"The request has invalid fields: {field}.", errors={field: [message]})
+    abort_with(422, message=_("The request has invalid fields: %(fields)s.", fields=field), errors={field: [message]})
 
 
 def conflict(field: str, message: str):
@@ -47,7 +48,7 @@ def merged(schema: ma.Schema, record, patch) -> dict:
     Raises marshmallow's ValidationError naming each bad field.
     """
     if not isinstance(patch, dict):
-        raise ma.ValidationError({"_body": ["A merge patch is a JSON object."]})
+        raise ma.ValidationError({"_body": [_("A merge patch is a JSON object.")]})
     current = writable_values(schema, record) if record is not None else {}
     return schema.load(merge_patch(current, patch))
 
@@ -64,7 +65,7 @@ def resolve(model, key_column, keys: list[str], field: str) -> list:
     }
     unknown = [key for key in keys if key not in found]
     if unknown:
-        invalid(field, f"Unknown: {', '.join(unknown)}.")
+        invalid(field, _("Unknown: %(keys)s.", keys=", ".join(unknown)))
     return [found[key] for key in keys]
 
 

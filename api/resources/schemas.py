@@ -7,6 +7,7 @@ from api import geo
 from api.auth import may_see
 from api.fields import BoundingBox, Coordinates, Email, Name, Phone, Text
 from api.geo import Box
+from api.i18n import _
 from api.models.base import STATUSES
 from api.pagination import ListArgsSchema
 from api.smorest import Schema
@@ -95,9 +96,9 @@ class LocatedSchema(RecordSchema):
     def coordinates_come_in_pairs(self, data, **kwargs):
         latitude, longitude = data.get("latitude"), data.get("longitude")
         if (latitude is None) != (longitude is None):
-            raise ma.ValidationError("Give both latitude and longitude, or neither.", "longitude")
+            raise ma.ValidationError(_("Give both latitude and longitude, or neither."), "longitude")
         if self.REGION and latitude is not None and not geo.contains(self.REGION, latitude, longitude):
-            raise ma.ValidationError("The place lies outside the area this directory covers (Finland).", "latitude")
+            raise ma.ValidationError(_("The place lies outside the area this directory covers (Finland)."), "latitude")
 
 
 class MapQueryArgsSchema(ListArgsSchema):
@@ -115,6 +116,6 @@ class MapQueryArgsSchema(ListArgsSchema):
     @ma.validates_schema
     def distance_needs_a_point(self, data, **kwargs):
         if "radius_km" in data and "near" not in data:
-            raise ma.ValidationError("radius_km needs near=lat,lon.", "radius_km")
+            raise ma.ValidationError(_("radius_km needs near=lat,lon."), "radius_km")
         if any(key.field == "distance_km" for key in data.get("sort") or []) and "near" not in data:
-            raise ma.ValidationError("Sorting by distance_km needs near=lat,lon.", "sort")
+            raise ma.ValidationError(_("Sorting by distance_km needs near=lat,lon."), "sort")

@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 import httpcore
 import httpx
 
+from api.i18n import _
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
@@ -30,15 +32,15 @@ def refusal(address: IPAddress) -> str | None:
     if isinstance(address, ipaddress.IPv6Address) and (embedded := _embedded_ipv4(address)):
         return refusal(embedded)
     if address.is_loopback:
-        return "a loopback address"
+        return _("a loopback address")
     if address.is_link_local:
-        return "a link-local address"
+        return _("a link-local address")
     if address.is_multicast:
-        return "a multicast address"
+        return _("a multicast address")
     if address.is_private:
-        return "a private address"
+        return _("a private address")
     if address.is_reserved or address.is_unspecified or not address.is_global:
-        return "a reserved address"
+        return _("a reserved address")
     return None
 
 
@@ -53,27 +55,27 @@ def check_addresses(host: str, addresses: list[IPAddress]) -> None:
     """Refuse a host any of whose addresses is not public: a name with one private address is an SSRF probe."""
     for address in addresses:
         if reason := refusal(address):
-            raise RefusedUrl(f"{host} resolves to {address}, {reason}; receivers must be on public addresses.")
+            raise RefusedUrl(_("%(host)s resolves to %(address)s, %(reason)s; receivers must be on public addresses.", host=host, address=address, reason=reason))
 
 
 def check_url(url: str, *, allow_private: bool) -> None:
     """Refuse a receiver URL before any connection is tried (when subscribing)."""
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise RefusedUrl("A receiver URL is an absolute https:// URL.")
+        raise RefusedUrl(_("A receiver URL is an absolute https:// URL."))
     if parts.username is not None or parts.password is not None:
-        raise RefusedUrl("A receiver URL carries no user name or password: messages are signed instead.")
+        raise RefusedUrl(_("A receiver URL carries no user name or password: messages are signed instead."))
     if allow_private:
         return
     if parts.scheme != "https":
-        raise RefusedUrl("A receiver URL must use https://, so that messages travel encrypted.")
+        raise RefusedUrl(_("A receiver URL must use https://, so that messages travel encrypted."))
     try:
         port = parts.port or 443
         addresses = resolve(parts.hostname, port)
     except ValueError as error:  # a port out of range
-        raise RefusedUrl(f"The URL's port is not valid: {error}.") from error
+        raise RefusedUrl(_("The URL's port is not valid: %(error)s.", error=error)) from error
     except OSError as error:
-        raise RefusedUrl(f"The host {parts.hostname} does not resolve: {error}.") from error
+        raise RefusedUrl(_("The host %(host)s does not resolve: %(error)s.", host=parts.hostname, error=error)) from error
     check_addresses(parts.hostname, addresses)
 
 

@@ -1,6 +1,7 @@
 """Message types and the `events` patterns a subscription chooses them with."""
 
 from api.auth import Principal
+from api.i18n import _
 
 # The change feed's resources and actions: each change is a message of type "<resource>.<action>".
 RESOURCES = ("company", "event", "spearhead", "municipality", "site", "action")
@@ -34,15 +35,17 @@ def wanted(patterns: list[str], message_type: str) -> bool:
 def check_patterns(patterns: list[str], principal: Principal) -> str | None:
     """What is wrong with a subscription's `events`, or None."""
     if not patterns:
-        return "Choose at least one event, such as `*` for every change."
+        return _("Choose at least one event, such as `*` for every change.")
     for pattern in patterns:
         if pattern in INQUIRY_PATTERNS:
             if not principal.has_role("editor"):
-                return f"{INQUIRY_CREATED} is for editor and admin keys only."
+                return _("%(event)s is for editor and admin keys only.", event=INQUIRY_CREATED)
             continue
         resource, dot, action = pattern.partition(".")
         if pattern == "*":
             continue
         if not dot or resource not in ("*", *RESOURCES) or action not in ("*", *ACTIONS):
-            return f"Unknown event {pattern!r}. {PATTERN_HELP}"
+            return _("Unknown event %(pattern)r. An event is `<resource>.<action>`, `<resource>.*`, `*.<action>` or `*`, with resource "
+                     "one of %(resources)s and action one of %(actions)s; editors and admins may add %(inquiry)s.",
+                     pattern=pattern, resources=", ".join(RESOURCES), actions=", ".join(ACTIONS), inquiry=INQUIRY_CREATED)
     return None

@@ -6,6 +6,7 @@ from flask.views import MethodView
 from api.auth import sees_drafts, view_name
 from api.conditional import answer_304_if_fresh, make_etag
 from api.extensions import db
+from api.i18n import lazy_gettext
 from api.jsonio import dumps
 from api.records import feed
 from api.resources.changes.schemas import ChangeQueryArgsSchema, ChangeSchema
@@ -21,7 +22,7 @@ FEED_HEADERS = {
     "Link": {"description": 'RFC 8288 `rel="next"` while more changes are waiting.', "schema": {"type": "string"}},
     "ETag": {"description": "Strong validator of this answer.", "schema": {"type": "string"}},
 }
-RESYNC = (
+RESYNC = lazy_gettext(
     "The cursor is older than the oldest change kept (CHANGES_RETENTION_DAYS), or this feed never gave it: "
     "start again from a full listing of the records, then read the feed from its oldest change."
 )

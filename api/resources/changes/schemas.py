@@ -3,6 +3,7 @@
 import marshmallow as ma
 
 from api.fields import MunicipalityCode
+from api.i18n import _
 from api.records import KINDS
 from api.records.feed import CURSOR_DIGITS
 from api.smorest import Schema
@@ -18,7 +19,7 @@ class Cursor(ma.fields.String):
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
         if len(text) != CURSOR_DIGITS or text.strip("0123456789abcdef"):
-            raise ma.ValidationError("Not a cursor of this feed: pass the `cursor` of the last change you processed.")
+            raise ma.ValidationError(_("Not a cursor of this feed: pass the `cursor` of the last change you processed."))
         return int(text, 16)
 
 

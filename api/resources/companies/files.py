@@ -12,6 +12,7 @@ from werkzeug.wsgi import wrap_file
 
 from api.extensions import db
 from api.formats import csv, xlsx
+from api.i18n import _
 from api.imports.companies import ImportRejected, UnreadableFile, import_companies, kind_of, spool
 from api.negotiation import preferred
 from api.resources import exports
@@ -207,7 +208,7 @@ class CompaniesImportViews(MethodView):
             if request.mimetype == FORM_MEDIA_TYPE:
                 upload = request.files.get("file")
                 if upload is None:
-                    raise BadRequest("Send the file in the form field `file`.")
+                    raise BadRequest(_("Send the file in the form field `file`."))
                 summary = import_companies(upload.stream, kind_of(upload.mimetype, upload.filename, upload.stream),
                                            dry_run=args["dry_run"])
             else:

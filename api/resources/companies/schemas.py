@@ -25,6 +25,7 @@ from api.fields import (
     Url,
 )
 from api.formats.csv import TAG_SEPARATORS
+from api.i18n import _, lazy_gettext
 from api.models.base import STATUSES
 from api.pagination import Sort
 from api.resources.schemas import LastVerifiedAt, LocatedSchema, MapQueryArgsSchema
@@ -44,7 +45,8 @@ class Tag(Text):
         tag = super()._deserialize(value, attr, data, **kwargs).strip()
         if any(separator in tag for separator in TAG_SEPARATORS):
             raise ma.ValidationError(
-                f"A tag cannot contain {' '.join(TAG_SEPARATORS)}: they separate tags in spreadsheets. Give each tag on its own."
+                _("A tag cannot contain %(separators)s: they separate tags in spreadsheets. Give each tag on its own.",
+                  separators=" ".join(TAG_SEPARATORS))
             )
         return tag
 
@@ -111,7 +113,7 @@ class CompanyQueryArgsSchema(MapQueryArgsSchema):
     q = SearchQuery("the name, description (every language), tags, industry label and post office")
     municipality = Repeatable(MunicipalityCode(), "Municipality code.")
     industry = Repeatable(
-        ma.fields.String(validate=Pattern(r"^\d{1,5}$", error="A TOL code prefix is 1 to 5 digits."), metadata={"example": "16"}),
+        ma.fields.String(validate=Pattern(r"^\d{1,5}$", error=lazy_gettext("A TOL code prefix is 1 to 5 digits.")), metadata={"example": "16"}),
         "TOL 2008 code prefix: 16 matches 16100.",
     )
     industry_section = Repeatable(

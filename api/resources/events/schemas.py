@@ -20,6 +20,7 @@ from api.fields import (
     Text,
     Url,
 )
+from api.i18n import _
 from api.models.base import STATUSES
 from api.pagination import ListArgsSchema, Sort
 from api.resources.schemas import ContactSchema, RecordSchema
@@ -65,7 +66,7 @@ class EventSchema(RecordSchema):
     @ma.validates_schema
     def ends_after_start(self, data, **kwargs):
         if data.get("start_time") and data.get("end_time") and data["end_time"] <= data["start_time"]:
-            raise ma.ValidationError("An event ends after it starts.", "end_time")
+            raise ma.ValidationError(_("An event ends after it starts."), "end_time")
 
     @ma.post_dump
     def hide_private_fields(self, data, **kwargs):
@@ -98,4 +99,4 @@ class EventQueryArgsSchema(ListArgsSchema):
     @ma.validates_schema
     def start_before_end(self, data, **kwargs):
         if "start" in data and "end" in data and data["start"] > data["end"]:
-            raise ma.ValidationError("end must not be before start.", "end")
+            raise ma.ValidationError(_("end must not be before start."), "end")

@@ -3,6 +3,7 @@
 import marshmallow as ma
 
 from api.fields import Text
+from api.i18n import _
 from api.search.analysis import label_key
 from api.smorest import Schema
 
@@ -31,7 +32,7 @@ class SuggestArgsSchema(Schema):
     @ma.validates("q")
     def has_enough_letters(self, value: str, **kwargs):
         if len(label_key(value).replace(" ", "")) < MIN_PREFIX:
-            raise ma.ValidationError(f"Type at least {MIN_PREFIX} letters or digits.")
+            raise ma.ValidationError(_("Type at least %(count)s letters or digits.", count=MIN_PREFIX))
 
 
 class SuggestionSchema(Schema):

@@ -14,6 +14,7 @@ from api.fields import (
     SearchQuery,
     Text,
 )
+from api.i18n import _
 from api.pagination import Sort
 from api.resources.schemas import ContactSchema, LastVerifiedAt, LocatedSchema, MapQueryArgsSchema
 from api.smorest import Schema
@@ -35,7 +36,7 @@ AREA_OF_KIND = {"premises": "floor_area_m2", "plot": "plot_area_m2"}
 
 def _distinct(values: list) -> None:
     if len(set(values)) != len(values):
-        raise ma.ValidationError("Each item may appear only once.")
+        raise ma.ValidationError(_("Each item may appear only once."))
 
 
 def OneOfList(choices: tuple[str, ...], **kwargs) -> ma.fields.List:
@@ -110,9 +111,9 @@ class SiteSchema(LocatedSchema):
             return
         area = AREA_OF_KIND.get(data.get("kind"))
         if area and data.get(area) is None:
-            raise ma.ValidationError(f"A site of kind {data['kind']} gives its {area}.", area)
+            raise ma.ValidationError(_("A site of kind %(kind)s gives its %(area)s.", kind=data["kind"], area=area), area)
         if data.get("kind") == "plot" and data.get("floor_area_m2") is not None:
-            raise ma.ValidationError("A plot has no floor area; describe premises on it as premises.", "floor_area_m2")
+            raise ma.ValidationError(_("A plot has no floor area; describe premises on it as premises."), "floor_area_m2")
 
     @ma.post_load
     def price_columns(self, data, **kwargs):
@@ -155,7 +156,7 @@ class SiteFilterArgsSchema(MapQueryArgsSchema):
     @ma.validates_schema
     def price_in_a_unit(self, data, **kwargs):
         if ("max_price" in data) != ("price_unit" in data):
-            raise ma.ValidationError("max_price and price_unit go together: a price compares only with prices in its unit.", "price_unit")
+            raise ma.ValidationError(_("max_price and price_unit go together: a price compares only with prices in its unit."), "price_unit")
 
 
 class SiteQueryArgsSchema(SiteFilterArgsSchema):

@@ -18,6 +18,7 @@ from api.fields import (
     Text,
     Url,
 )
+from api.i18n import lazy_gettext
 from api.models.base import STATUSES
 from api.pagination import ListArgsSchema, Sort
 from api.resources.actions.schemas import STAGES
@@ -41,7 +42,7 @@ class SpearheadSchema(RecordSchema):
         required=True,
         validate=[
             ma.validate.Length(min=1, max=100),
-            Pattern(SLUG_PATTERN, error="Lowercase letters, digits and single hyphens, such as wood-bioeconomy."),
+            Pattern(SLUG_PATTERN, error=lazy_gettext("Lowercase letters, digits and single hyphens, such as wood-bioeconomy.")),
         ],
         metadata={"example": "wood-bioeconomy"},
     )

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from api import auth
 from api.conditional import answer_304_if_fresh, make_etag, require_if_match
 from api.extensions import db
+from api.i18n import _, lazy_gettext
 from api.models import ApiKey, Municipality, WebhookMessage, WebhookSubscription
 from api.models.base import utcnow
 from api.pagination import PAGINATION_HEADERS, PageArgsSchema, digest_page
@@ -33,13 +34,13 @@ blp = Blueprint(
     url_prefix="/api/v1/webhooks",
     description="Push subscriptions: each change a key may read, sent to its receiver, signed as Standard Webhooks.",
 )
-NOT_FOUND = "No webhook subscription of yours has this id."
+NOT_FOUND = lazy_gettext("No webhook subscription of yours has this id.")
 # Each subscription multiplies the traffic a change causes: a key cannot point the server at many receivers.
 MAX_PER_KEY = 20
 
 
 def invalid(field: str, message: str):
-    abort(422, message=f"The request has invalid fields: {field}.", errors={field: [message]})
+    abort(422, message=_("The request has invalid fields: %(fields)s.", fields=field), errors={field: [message]})
 
 
 def _visible():
@@ -72,7 +73,7 @@ def _check(data: dict) -> None:
     if codes := data.get("municipalities"):
         known = set(db.session.scalars(select(Municipality.code).where(Municipality.code.in_(codes), Municipality.deleted_at.is_(None))))
         if unknown := sorted(set(codes) - known):
-            invalid("municipality", f"Unknown municipality codes: {', '.join(unknown)}.")
+            invalid("municipality", _("Unknown municipality codes: %(codes)s.", codes=", ".join(unknown)))
     if "url" in data:
         try:
             check_url(data["url"], allow_private=current_app.config["WEBHOOKS_ALLOW_PRIVATE_URLS"])
@@ -117,7 +118,7 @@ class WebhooksViews(MethodView):
         key = db.session.scalar(select(ApiKey).where(ApiKey.key_id == auth.current().key_id))
         held = db.session.scalar(select(func.count()).where(WebhookSubscription.key_id == key.id))
         if held >= MAX_PER_KEY:
-            abort(409, message=f"A key may hold {MAX_PER_KEY} subscriptions; delete one first.")
+            abort(409, message=_("A key may hold %(count)s subscriptions; delete one first.", count=MAX_PER_KEY))
         now = utcnow()
         active = data.pop("active")
         subscription = WebhookSubscription(
@@ -188,7 +189,7 @@ class WebhookPingViews(MethodView):
         """Queue a `ping` message, delivered after the messages already waiting"""
         subscription = _get(webhook_id)
         if not subscription.active:
-            abort(409, message="The subscription is not active; set active to true first.")
+            abort(409, message=_("The subscription is not active; set active to true first."))
         message = queue.ping(subscription.id)
         db.session.add(message)
         db.session.commit()
