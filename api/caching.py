@@ -18,9 +18,10 @@ READ_METHODS = frozenset({"GET", "HEAD"})
 # The answers RFC 9111 lets a cache store without explicit freshness, plus 304 (a revalidation's
 # answer, whose Cache-Control renews the stored one): the same for every client and stable for a while.
 SHARED_STATUSES = frozenset({200, 203, 204, 300, 301, 304, 308, 404, 405, 410, 414, 501})
-# Request headers an API answer depends on besides its URL: the key (drafts, private fields), the
-# media type asked for (JSON, GeoJSON, JSON-LD, CSV) and the language of its messages.
-VARY = ("Authorization", "Accept", "Accept-Language")
+# Request headers an API answer depends on besides its URL: the key (drafts, private fields) and the
+# media type asked for (JSON, GeoJSON, JSON-LD, CSV). Answers with translated messages add
+# Accept-Language themselves (api.i18n), so lists and records stay one copy for every language.
+VARY = ("Authorization", "Accept")
 
 
 def personal(view):

@@ -89,7 +89,7 @@ def _action_references(data: dict, resolve: Resolve = resolve) -> dict:
     query = select(Spearhead.id).where(or_(Spearhead.id == named, Spearhead.slug == named), Spearhead.deleted_at.is_(None))
     spearhead_id = db.session.scalars(query).first()
     if spearhead_id is None:
-        invalid("spearhead", f"Unknown: {named}.")
+        invalid("spearhead", _("Unknown: %(keys)s.", keys=named))
     data["spearhead"] = spearhead_id
     data["municipalities"] = resolve(Municipality, Municipality.code, data["municipalities"], "municipalities")
     data["events"] = resolve(Event, Event.id, data["events"], "events")

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from werkzeug.exceptions import Forbidden
 
 from api import auth
+from api.i18n import _
 
 
 def _own() -> frozenset[str]:
@@ -26,8 +27,10 @@ def area(requested: Iterable[str] | None) -> list[str] | None:
     outside = [code for code in requested if own and code not in own]
     if outside:
         raise Forbidden(
-            "The key %(key)s reviews the municipalities %(own)s only; %(outside)s lies outside them."
-            % {"key": auth.current().name, "own": ", ".join(sorted(own)), "outside": ", ".join(outside)}
+            _(
+                "The key %(key)s reviews the municipalities %(own)s only; %(outside)s lies outside them.",
+                key=auth.current().name, own=", ".join(sorted(own)), outside=", ".join(outside),
+            )
         )
     return requested or sorted(own) or None
 
@@ -37,6 +40,5 @@ def check_pair_area(codes: set[str | None]) -> None:
     own = _own()
     if own and not own & codes:
         raise Forbidden(
-            "The key %(key)s reviews the municipalities %(own)s only; neither company lies in them."
-            % {"key": auth.current().name, "own": ", ".join(sorted(own))}
+            _("The key %(key)s reviews the municipalities %(own)s only; neither company lies in them.", key=auth.current().name, own=", ".join(sorted(own)))
         )

@@ -14,6 +14,7 @@ from api.fields import (
     SearchQuery,
     Text,
 )
+from api.i18n import _
 from api.models.base import STATUSES
 from api.pagination import ListArgsSchema, Sort
 from api.resources.schemas import RecordSchema
@@ -72,7 +73,7 @@ class ActionSchema(RecordSchema):
     @ma.validates_schema
     def due_not_before_start(self, data, **kwargs):
         if data.get("starts_on") and data.get("due_on") and data["due_on"] < data["starts_on"]:
-            raise ma.ValidationError("An action is not due before it starts.", "due_on")
+            raise ma.ValidationError(_("An action is not due before it starts."), "due_on")
 
 
 class ActionFilterArgsSchema(ListArgsSchema):

@@ -7,6 +7,7 @@ from sqlalchemy import ColumnElement, or_, select
 from api import auth
 from api.conditional import answer_304_if_fresh, make_etag, require_if_match
 from api.extensions import db
+from api.i18n import _
 from api.models import Inquiry, Municipality, Site, Spearhead
 from api.models.base import new_id, utcnow
 from api.pagination import PAGINATION_HEADERS, digest_page
@@ -42,7 +43,7 @@ def _readable():
 def _get(inquiry_id: str) -> Inquiry:
     inquiry = db.session.scalars(_readable().where(Inquiry.id == inquiry_id)).first()
     if inquiry is None:
-        abort(404, message="No inquiry of your municipalities has this id.")
+        abort(404, message=_("No inquiry of your municipalities has this id."))
     return inquiry
 
 
@@ -61,19 +62,19 @@ def _about(data: dict) -> tuple[dict, set[str]]:
     if data["site"]:
         site = db.session.scalars(records.live(Site, Site.id == data["site"])).first()
         if site is None:
-            invalid("site", "No published site has this id.")
+            invalid("site", _("No published site has this id."))
         values["site_id"] = site.id
         codes.add(site.municipality)
     if data["spearhead"]:
         key = data["spearhead"]
         spearhead = db.session.scalars(records.live(Spearhead, or_(Spearhead.id == key, Spearhead.slug == key))).first()
         if spearhead is None:
-            invalid("spearhead", "No published spearhead has this id or slug.")
+            invalid("spearhead", _("No published spearhead has this id or slug."))
         values["spearhead_id"] = spearhead.id
         codes |= {municipality.code for municipality in spearhead.municipalities}
     if data["municipality"]:
         if db.session.scalars(records.live(Municipality, Municipality.code == data["municipality"])).first() is None:
-            invalid("municipality", "No municipality has this code.")
+            invalid("municipality", _("No municipality has this code."))
         codes.add(data["municipality"])
     return values, codes
 

@@ -5,6 +5,7 @@ import re
 import marshmallow as ma
 
 from api.fields import Email, JsonBoolean, MunicipalityCode, Name, Phone, Text
+from api.i18n import _
 from api.models.inquiry import INQUIRY_STATUSES
 from api.pagination import PageArgsSchema
 from api.smorest import Schema
@@ -18,17 +19,17 @@ EXAMPLE_ID = "9b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d"
 
 def _no_link(value: str) -> None:
     if LINK.search(value):
-        raise ma.ValidationError("A name may not contain a link.")
+        raise ma.ValidationError(_("A name may not contain a link."))
 
 
 def _few_links(value: str) -> None:
     if len(LINK.findall(value)) > MAX_MESSAGE_LINKS:
-        raise ma.ValidationError("A message may contain at most 5 links.")
+        raise ma.ValidationError(_("A message may contain at most %(count)s links.", count=MAX_MESSAGE_LINKS))
 
 
 def _consented(value: bool) -> None:
     if value is not True:
-        raise ma.ValidationError("Consent to store these details to answer the inquiry is required (true).")
+        raise ma.ValidationError(_("Consent to store these details to answer the inquiry is required (true)."))
 
 
 class InquiryRequestSchema(Schema):
@@ -73,7 +74,7 @@ class InquiryRequestSchema(Schema):
     @ma.validates_schema
     def about_something(self, data, **kwargs):
         if not any(data.get(name) for name in ("site", "spearhead", "municipality")):
-            raise ma.ValidationError("Say what the inquiry is about: a site, a spearhead or a municipality.", "site")
+            raise ma.ValidationError(_("Say what the inquiry is about: a site, a spearhead or a municipality."), "site")
 
 
 class InquiryReceivedSchema(Schema):

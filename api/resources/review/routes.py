@@ -7,6 +7,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from api import audit, review
 from api.extensions import db
+from api.i18n import _
 from api.models import Company, DismissedDuplicate
 from api.models.base import utcnow
 from api.pagination import PAGINATION_HEADERS, Page, paginate
@@ -112,7 +113,7 @@ class DismissalViews(MethodView):
         found = db.session.execute(select(Company.id, Company.municipality).where(Company.id.in_(pair), Company.deleted_at.is_(None))).all()
         if len(found) < 2:
             unknown = sorted(set(pair) - {row.id for row in found})
-            invalid("companies", "No company has the id %(ids)s." % {"ids": ", ".join(unknown)})
+            invalid("companies", _("No company has the id %(ids)s.", ids=", ".join(unknown)))
         review.check_pair_area({row.municipality for row in found})
         row = {"company_id": pair[0], "other_company_id": pair[1], "dismissed_at": utcnow(), "dismissed_by": audit.actor()}
         dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite

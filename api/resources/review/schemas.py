@@ -3,6 +3,7 @@
 import marshmallow as ma
 
 from api.fields import MunicipalityCode, Repeatable
+from api.i18n import _
 from api.pagination import PageArgsSchema
 from api.resources.companies.schemas import CompanySchema
 from api.review.duplicates import WEIGHTS
@@ -65,4 +66,4 @@ class DismissalSchema(Schema):
     @ma.validates_schema
     def two_companies(self, data, **kwargs):
         if len(set(data.get("companies") or ())) == 1:
-            raise ma.ValidationError("Name two different companies.", "companies")
+            raise ma.ValidationError(_("Name two different companies."), "companies")
