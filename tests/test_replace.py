@@ -32,7 +32,7 @@ RESOURCES = {
         "code", ("931", "601"),
     ),
 }
-GENERATED = {"id", "created_at", "updated_at"}
+GENERATED = {"id", "created_at", "updated_at", "last_verified_at"}
 
 
 @pytest.mark.parametrize("resource", RESOURCES)

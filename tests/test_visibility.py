@@ -284,5 +284,9 @@ def test_the_migration_learns_which_drafts_were_published_from_the_audit_trail(a
     with app.app_context():
         downgrade(revision="access")
         upgrade()
-    # Another URL: this one's answer is not in the process's cache yet.
+    # Another URL: this one's answer is not in the process's cache yet. The way down drops
+    # last_verified_at (migration review), so the records come back never verified.
+    for record in expected:
+        if "last_verified_at" in record:
+            record["last_verified_at"] = None
     assert anonymous.get(f"{COMPANIES}?include_deleted=true&page_size=50").get_json() == expected

@@ -13,8 +13,7 @@ from api.formats.csv import neutralise
 from api.models import Company
 from api.models.base import utcnow
 from api.resources.records import data_stamps
-from api.resources.review.routes import duplicate_pairs
-from api.review import queue
+from api.review import duplicates, queue
 
 review_command = AppGroup("review", help="Keeping the data true: what needs a business developer's look.")
 CHUNK = 500
@@ -27,7 +26,7 @@ def _rows(municipalities: list[str] | None):
         company = row[0]
         verified = company.last_verified_at.date().isoformat() if company.last_verified_at else "never"
         yield ("review", "", " ".join(queue.reasons(row)), company.business_id, company.name, company.municipality or "", verified, "", "", "")
-    pairs = duplicate_pairs(municipalities, data_stamps((Company,)))
+    pairs = duplicates.listed(municipalities, data_stamps((Company,)))
     for start in range(0, len(pairs), CHUNK):
         chunk = pairs[start:start + CHUNK]
         wanted = {company_id for pair in chunk for company_id in pair.companies}

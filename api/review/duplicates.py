@@ -21,10 +21,10 @@ from typing import NamedTuple
 
 from cachetools import LRUCache
 from rapidfuzz import fuzz
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from api.extensions import db
-from api.models import Company
+from api.models import Company, DismissedDuplicate
 
 # Company forms (Finnish and Swedish, with their long forms) and joining words, set aside in names.
 FORMS = frozenset({
@@ -178,3 +178,22 @@ def cached(stamp) -> list[Pair]:
         with _found_lock:
             _found[key] = pairs
     return pairs
+
+
+def dismissed() -> set[tuple[str, str]]:
+    return {tuple(row) for row in db.session.execute(select(DismissedDuplicate.company_id, DismissedDuplicate.other_company_id))}
+
+
+def dismissals_stamp() -> tuple:
+    """Moves with every dismissal (rows are only ever added, or removed with their company)."""
+    return tuple(db.session.execute(select(func.count(), func.max(DismissedDuplicate.dismissed_at))).one())
+
+
+def listed(municipalities: list[str] | None, stamps) -> list[Pair]:
+    """The likely pairs not dismissed, with at least one company in `municipalities` (None: anywhere)."""
+    hidden = dismissed()
+    wanted = set(municipalities) if municipalities is not None else None
+    return [
+        pair for pair in cached(stamps)
+        if pair.companies not in hidden and (wanted is None or wanted & set(pair.municipalities))
+    ]

@@ -2,7 +2,7 @@
 
 from flask import current_app
 from flask.views import MethodView
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from api import audit, review
@@ -42,25 +42,6 @@ def review_page(args: dict, municipalities: list[str] | None, stamps) -> Page:
     return page
 
 
-def dismissed() -> set[tuple[str, str]]:
-    return {tuple(row) for row in db.session.execute(select(DismissedDuplicate.company_id, DismissedDuplicate.other_company_id))}
-
-
-def dismissals_stamp() -> tuple:
-    """Moves with every dismissal (rows are only ever added, or removed with their company)."""
-    return tuple(db.session.execute(select(func.count(), func.max(DismissedDuplicate.dismissed_at))).one())
-
-
-def duplicate_pairs(municipalities: list[str] | None, stamps) -> list[duplicates.Pair]:
-    """The likely pairs not dismissed, with at least one company in `municipalities` (None: anywhere)."""
-    hidden = dismissed()
-    wanted = set(municipalities) if municipalities is not None else None
-    return [
-        pair for pair in duplicates.cached(stamps)
-        if pair.companies not in hidden and (wanted is None or wanted & set(pair.municipalities))
-    ]
-
-
 @blp.route("/review")
 class ReviewViews(MethodView):
     @blp.requires("editor")
@@ -92,12 +73,12 @@ class DuplicatesViews(MethodView):
         municipalities = review.area(args.get("municipality"))
 
         def build(stamps):
-            pairs = duplicate_pairs(municipalities, stamps)
+            pairs = duplicates.listed(municipalities, stamps)
             start = (args["page"] - 1) * args["page_size"]
             page = Page(pairs[start:start + args["page_size"]], len(pairs), args["page"], args["page_size"])
             return serialize(DuplicatePairSchema, page.items), page.headers()
 
-        return records.read_derived(Company, build, varies_on=(municipalities, dismissals_stamp()))
+        return records.read_derived(Company, build, varies_on=(municipalities, duplicates.dismissals_stamp()))
 
 
 @blp.route("/duplicates/dismissed")
