@@ -150,10 +150,10 @@ def matches(kind: str, text: str, dialect: str, municipalities: list[str] | None
 
     Words that no record visible to the reader holds are corrected first (see vocabulary.correct); the
     corrections are kept for the answer's X-Search-Corrections header (see answer_headers).
-    `municipalities` (three-digit codes, validated) keep only the records in one of them, so the caller
-    need not filter its own municipality column too: on PostgreSQL inside the GIN index, ANDed to the
-    words, which a second filter on the record's column would only hide from the planner (it would
-    take the two for independent and misjudge the join).
+    `municipalities` (three-digit codes, validated) keep only the documents of records in one of them:
+    on PostgreSQL inside the GIN index, ANDed to the words. The caller still filters its own column,
+    which lets the planner count a page's matches from the municipality's index entries (measured at
+    100,000 companies: without it, PostgreSQL joins by reading every company or probing once per match).
     """
     query_words = analysis.query_words(text)
     alternatives, corrections = vocabulary.correct(db.session.connection(), kind, query_words, sees_drafts())

@@ -86,7 +86,7 @@ def filtered(args: dict):
     query = records.list_query(Company, args, sort_columns, default_sort)
     if found is not None:
         query = query.join(found, found.c.record_id == Company.id)
-    if "municipality" in args and found is None:  # a search narrows by municipality itself
+    if "municipality" in args:
         query = query.where(Company.municipality.in_(args["municipality"]))
     if "industry" in args:
         query = query.where(or_(*(industry_prefix(prefix) for prefix in args["industry"])))

@@ -94,8 +94,7 @@ def filtered(args: dict):
     if found is not None:
         query = query.join(found, found.c.record_id == Site.id)
     for name in ("municipality", "kind", "availability", "zoning", "status"):
-        # A search narrows by municipality itself.
-        if name in args and not (name == "municipality" and found is not None):
+        if name in args:
             query = query.where(getattr(Site, name).in_(args[name]))
     if "offer" in args:
         query = query.where(offered(args["offer"]))
