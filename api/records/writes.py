@@ -193,12 +193,25 @@ def transaction(*, commit: bool = True) -> Iterator[Writes]:
     try:
         yield writes
         if commit:
-            db.session.commit()
+            _commit(db.session())
         else:
             db.session.rollback()
     except BaseException:
         db.session.rollback()
         raise
+
+
+def _commit(session: Session) -> None:
+    """Commit, keeping what the session holds as written instead of expiring it.
+
+    The answer to a write shows the record as this transaction wrote it (every column is set in Python,
+    the version by the ORM), so reloading it and its links after the commit would only add round trips.
+    """
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
 
 
 def create(kind: Kind, data: dict):
