@@ -293,6 +293,50 @@ def test_a_transaction_that_commits_late_is_not_skipped(app, client, database_ur
     assert _summary(late) == [("company", "updated")] and late[0]["data"]["name"] == "Hidas Oy"
 
 
+def test_a_writer_that_waited_for_the_lock_stamps_after_what_committed_meanwhile(app, client, database_url):
+    """The stamp is read after the table's lock is granted, not in a snapshot taken while waiting for it
+    (PostgreSQL, where the lock and the read are one round trip: migration perf2)."""
+    import threading
+    from datetime import timedelta
+
+    from api import records
+    from api.extensions import db
+    from api.models import Company
+
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite runs one write transaction at a time")
+    ids = business_ids(3_400_000)
+    first, second = (client.post("/api/v1/companies", json=payloads.company(next(ids))).get_json()["id"] for _ in range(2))
+    flushed, release, stamps = threading.Event(), threading.Event(), {}
+
+    def holder():
+        with app.app_context(), records.transaction() as writes:
+            company = db.session.get(Company, first)
+            writes.update(company, {"name": "Ensin Oy"})
+            company.updated_at += timedelta(hours=1)  # later than any clock reading of the waiting writer
+            db.session.flush()
+            flushed.set()
+            release.wait(30)
+            stamps["first"] = company.updated_at
+
+    def waiter():
+        with app.app_context(), records.transaction() as writes:
+            company = db.session.get(Company, second)
+            writes.update(company, {"name": "Toinen Oy"})  # waits here for the holder's lock
+            stamps["second"] = company.updated_at
+
+    threads = [threading.Thread(target=holder), threading.Thread(target=waiter)]
+    threads[0].start()
+    assert flushed.wait(30)
+    threads[1].start()
+    threads[1].join(1)
+    assert threads[1].is_alive(), "the second writer must wait for the table's lock"
+    release.set()
+    for thread in threads:
+        thread.join(30)
+    assert stamps["second"] > stamps["first"]
+
+
 def test_prune_keeps_the_retention_window_and_older_cursors_answer_410(app, client, runner, monkeypatch, karstula):
     from datetime import timedelta
 

@@ -10,6 +10,7 @@ from api.cli.synthetic import add_synthetic
 from api.extensions import db
 from api.models import Municipality
 from api.models.base import LocalizedText
+from tests import payloads
 
 LISTS = ["/api/v1/companies", "/api/v1/events", "/api/v1/spearheads", "/api/v1/municipalities"]
 
@@ -58,3 +59,19 @@ def test_a_list_costs_the_same_statements_whatever_its_page_size(app, client, po
     large, many = page(app, client, path, 100)
     assert (small, large > small) == (5, True), "the lists must hold more records than the small page"
     assert len(many) == len(few), "\n".join(["page of 5:", *few, "", "page of 100:", *many])
+
+
+def test_a_patch_answers_the_record_as_written_without_reading_it_back(app, client, seeded):
+    """After its change is recorded a PATCH reads only the ETag's stamps of linked records, and a Business ID
+    the write keeps is not looked up again; the answer is what the next GET returns."""
+    created = client.post("/api/v1/companies", json=payloads.company())
+    url = f"/api/v1/companies/{created.get_json()['id']}"
+    with statements(app) as sent:
+        patched = client.patch(url, json={"founded_year": 1961, "tags": ["saha"]}, headers={"If-Match": created.headers["ETag"]})
+    assert patched.status_code == 200, patched.get_json()
+    recorded = next(number for number, statement in enumerate(sent) if statement.startswith("INSERT INTO changes"))
+    after_commit = [statement for statement in sent[recorded + 1 :] if statement.lstrip().upper().startswith("SELECT")]
+    assert len(after_commit) == 1 and "companies.name" not in after_commit[0], sent[recorded + 1 :]  # no reload of the row
+    assert not [statement for statement in sent if "companies.business_id =" in statement], sent
+    read = client.get(url)
+    assert (patched.data, patched.headers["ETag"]) == (read.data, read.headers["ETag"])

@@ -60,6 +60,8 @@ def _company_references(data: dict, resolve: Resolve = resolve) -> dict:
 
 
 def _company_unique(data: dict, record) -> None:
+    if record is not None and record.deleted_at is None and data["business_id"] == record.business_id:
+        return  # a live record keeps its own Business ID: the unique index on live ones holds it for it alone
     query = select(Company.id).where(Company.business_id == data["business_id"], Company.deleted_at.is_(None))
     if db.session.scalars(query).first() not in (None, getattr(record, "id", None)):
         conflict("business_id", _("A company with the Business ID %(business_id)s is already listed.", business_id=data["business_id"]))
