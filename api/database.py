@@ -91,7 +91,7 @@ def serialize_writes(session, table: str) -> None:
 
     Sync clients rely on `updated_at` growing in commit order (see api.records.writes.next_stamp). SQLite's
     BEGIN IMMEDIATE already holds the database's write lock; PostgreSQL takes a transaction-scoped
-    advisory lock per table, released at commit or rollback (migration perf2's functions take the same
+    advisory lock per table, released at commit or rollback (migration write_lock_functions's functions take the same
     lock, by the same key, together with the read that follows it).
     """
     if session.get_bind().dialect.name == "postgresql":

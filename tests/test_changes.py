@@ -295,7 +295,7 @@ def test_a_transaction_that_commits_late_is_not_skipped(app, client, database_ur
 
 def test_a_writer_that_waited_for_the_lock_stamps_after_what_committed_meanwhile(app, client, database_url):
     """The stamp is read after the table's lock is granted, not in a snapshot taken while waiting for it
-    (PostgreSQL, where the lock and the read are one round trip: migration perf2)."""
+    (PostgreSQL, where the lock and the read are one round trip: migration write_lock_functions)."""
     import threading
     from datetime import timedelta
 

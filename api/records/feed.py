@@ -30,7 +30,7 @@ FEED_LOCK = "changes"
 changes_table = Change.__table__
 _LAST = select(func.coalesce(func.max(changes_table.c.position), 0)).scalar_subquery()
 _INSERT_NEXT = insert(changes_table).values(position=_LAST + 1)
-# PostgreSQL: the feed's lock and the next position in the insert itself (migration perf2).
+# PostgreSQL: the feed's lock and the next position in the insert itself (migration write_lock_functions).
 _INSERT_NEXT_LOCKED = insert(changes_table).values(position=func.next_change_position(type_=BigInteger))
 
 

@@ -35,7 +35,7 @@ def next_stamp(model) -> datetime:
     """
     with db.session.no_autoflush:
         if db.session.get_bind().dialect.name == "postgresql":
-            # The lock and the read after it in one round trip (migration perf2): the lock is held until
+            # The lock and the read after it in one round trip (migration write_lock_functions): the lock is held until
             # commit, so this round trip and every statement after it run while other writers wait.
             latest = db.session.scalar(select(func.write_lock_latest_stamp(model.__tablename__, type_=model.updated_at.type)))
         else:

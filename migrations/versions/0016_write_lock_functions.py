@@ -1,6 +1,6 @@
-"""perf2: PostgreSQL functions that take a write lock and read what follows it in one round trip
+"""write_lock_functions: PostgreSQL functions that take a write lock and read what follows it in one round trip
 
-Revision ID: perf2
+Revision ID: write_lock_functions
 Revises: inquiries
 Create Date: 2026-11-28 13:40:00.000000
 
@@ -14,7 +14,7 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = 'perf2'
+revision = 'write_lock_functions'
 down_revision = 'inquiries'
 branch_labels = None
 depends_on = None
