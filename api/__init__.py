@@ -51,6 +51,9 @@ def register_extensions(app: Flask) -> None:
     from api.web_security import register_web_security, security_headers
     from api.webhooks.metrics import register_metrics as register_webhook_metrics
 
+    # Settings are checked before any extension is set up: a refused configuration must leave the
+    # module-level extensions (the OpenAPI document) as another app made them.
+    configure_caching(app)
     app.request_class = ApiRequest
     app.json = OrjsonProvider(app)
     ensure_sqlite_directory(app.config["SQLALCHEMY_DATABASE_URI"])
@@ -67,7 +70,6 @@ def register_extensions(app: Flask) -> None:
         elif dialect == "postgresql":
             configure_postgresql(db.engine)
     api.init_app(app)
-    configure_caching(app)
     register_observability(app, (add_corrections_header, rate_limit_headers, security_headers, cache_headers))
     register_webhook_metrics(app)
     register_guards(app)

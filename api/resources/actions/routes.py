@@ -9,6 +9,7 @@ from sqlalchemy import case, exists, func, not_, or_, select
 from api import search
 from api.domain.event_time import HELSINKI
 from api.extensions import db
+from api.i18n import lazy_gettext
 from api.models import Action
 from api.models.associations import action_municipalities
 from api.pagination import PAGINATION_HEADERS, PageArgsSchema, SortKey
@@ -41,7 +42,7 @@ LIST_ARGUMENTS = {"page", "page_size", "sort", "updated_since", "include_deleted
 
 
 def lookup(action_id: str):
-    return records.live(Action, Action.id == action_id), f"No action has the id {action_id}."
+    return records.live(Action, Action.id == action_id), lazy_gettext("No action has the id %(id)s.", id=action_id)
 
 
 def get_action(action_id: str) -> Action:
@@ -172,4 +173,4 @@ class ActionHistoryViews(MethodView):
     @blp.doc(operationId="listActionHistory")
     def get(self, args, action_id):
         """List the changes of an action, newest first"""
-        return read_history(Action, Action.id == action_id, f"No action has the id {action_id}.", args)
+        return read_history(Action, Action.id == action_id, lazy_gettext("No action has the id %(id)s.", id=action_id), args)

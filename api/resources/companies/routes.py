@@ -13,7 +13,7 @@ from api.domain.tags import SQLITE_FUNCTION as FOLD_TAG
 from api.domain.tags import fold_tag
 from api.extensions import db
 from api.formats import geojson, jsonld
-from api.i18n import _
+from api.i18n import lazy_gettext
 from api.models import Company, Municipality, Spearhead
 from api.models.associations import company_spearheads
 from api.negotiation import preferred, vary_on_accept
@@ -42,7 +42,7 @@ SORT_COLUMNS = {
 
 
 def lookup(company_id: str):
-    return records.live(Company, Company.id == company_id), _("No company has the id %(id)s.", id=company_id)
+    return records.live(Company, Company.id == company_id), lazy_gettext("No company has the id %(id)s.", id=company_id)
 
 
 def get_company(company_id: str) -> Company:
@@ -247,4 +247,4 @@ class CompanyHistoryViews(MethodView):
     @blp.doc(operationId="listCompanyHistory")
     def get(self, args, company_id):
         """List the changes of a company, newest first"""
-        return read_history(Company, Company.id == company_id, _("No company has the id %(id)s.", id=company_id), args)
+        return read_history(Company, Company.id == company_id, lazy_gettext("No company has the id %(id)s.", id=company_id), args)

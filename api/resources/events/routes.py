@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from api import search
 from api.extensions import db
 from api.formats import jsonld
-from api.i18n import _
+from api.i18n import lazy_gettext
 from api.models import Event
 from api.models.associations import event_municipalities, event_spearheads
 from api.negotiation import preferred, vary_on_accept
@@ -30,7 +30,7 @@ SORT_COLUMNS = {
 
 
 def lookup(event_id: str):
-    return records.live(Event, Event.id == event_id), _("No event has the id %(id)s.", id=event_id)
+    return records.live(Event, Event.id == event_id), lazy_gettext("No event has the id %(id)s.", id=event_id)
 
 
 def get_event(event_id: str) -> Event:
@@ -166,4 +166,4 @@ class EventHistoryViews(MethodView):
     @blp.doc(operationId="listEventHistory")
     def get(self, args, event_id):
         """List the changes of an event, newest first"""
-        return read_history(Event, Event.id == event_id, _("No event has the id %(id)s.", id=event_id), args)
+        return read_history(Event, Event.id == event_id, lazy_gettext("No event has the id %(id)s.", id=event_id), args)

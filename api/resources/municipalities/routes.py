@@ -4,7 +4,7 @@ from flask import url_for
 from flask.views import MethodView
 from sqlalchemy import or_
 
-from api.i18n import _
+from api.i18n import lazy_gettext
 from api.models import Municipality
 from api.pagination import PAGINATION_HEADERS, SortKey
 from api.records import MUNICIPALITY, create, update
@@ -30,7 +30,7 @@ SORT_COLUMNS = {
 
 
 def lookup(code: str):
-    return records.live(Municipality, Municipality.code == code), _("No municipality has the code %(code)s.", code=code)
+    return records.live(Municipality, Municipality.code == code), lazy_gettext("No municipality has the code %(code)s.", code=code)
 
 
 def filtered(args: dict):

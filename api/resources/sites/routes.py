@@ -7,7 +7,7 @@ from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
 from api import search
 from api.extensions import db
 from api.formats import jsonld
-from api.i18n import _
+from api.i18n import lazy_gettext
 from api.models import Municipality, Site, Spearhead
 from api.models.associations import site_spearheads
 from api.negotiation import preferred, vary_on_accept
@@ -40,7 +40,7 @@ LIST_ARGUMENTS = {"page", "page_size", "sort", "updated_since", "include_deleted
 
 
 def lookup(site_id: str):
-    return records.live(Site, Site.id == site_id), _("No site has the id %(id)s.", id=site_id)
+    return records.live(Site, Site.id == site_id), lazy_gettext("No site has the id %(id)s.", id=site_id)
 
 
 def get_site(site_id: str) -> Site:
@@ -240,4 +240,4 @@ class SiteHistoryViews(MethodView):
     @blp.doc(operationId="listSiteHistory")
     def get(self, args, site_id):
         """List the changes of a site, newest first"""
-        return read_history(Site, Site.id == site_id, _("No site has the id %(id)s.", id=site_id), args)
+        return read_history(Site, Site.id == site_id, lazy_gettext("No site has the id %(id)s.", id=site_id), args)

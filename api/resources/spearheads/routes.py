@@ -7,7 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from api import search
 from api.extensions import db
-from api.i18n import _
+from api.i18n import lazy_gettext
 from api.models import Company, Event, Site, Spearhead
 from api.models.associations import spearhead_municipalities
 from api.pagination import PAGINATION_HEADERS, PageArgsSchema, SortKey
@@ -47,7 +47,7 @@ SORT_COLUMNS = {
 
 def lookup(id_or_slug: str):
     query = identity.seen(id_or_slug).options(selectinload(Spearhead.municipalities), selectinload(Spearhead.actions))
-    return query, _("No spearhead has the id or slug %(id)s.", id=id_or_slug)
+    return query, lazy_gettext("No spearhead has the id or slug %(id)s.", id=id_or_slug)
 
 
 def get_spearhead(id_or_slug: str) -> Spearhead:
@@ -212,4 +212,4 @@ class SpearheadHistoryViews(MethodView):
     @blp.doc(operationId="listSpearheadHistory")
     def get(self, args, id_or_slug):
         """List the changes of a spearhead, newest first"""
-        return read_history(Spearhead, identity.named(id_or_slug), _("No spearhead has the id or slug %(id)s.", id=id_or_slug), args)
+        return read_history(Spearhead, identity.named(id_or_slug), lazy_gettext("No spearhead has the id or slug %(id)s.", id=id_or_slug), args)
