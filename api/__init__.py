@@ -38,7 +38,6 @@ def register_extensions(app: Flask) -> None:
         configure_sqlite,
         engine_options,
         ensure_sqlite_directory,
-        read_without_transaction,
     )
     from api.extensions import api, db, migrate
     from api.guards import register_guards
@@ -73,13 +72,11 @@ def register_extensions(app: Flask) -> None:
     register_observability(app, (add_corrections_header, rate_limit_headers, security_headers, cache_headers))
     register_webhook_metrics(app)
     register_guards(app)
-    if dialect == "postgresql":
-        # Before the rate limiter and authentication, whose key lookup is the request's first statement.
-        app.before_request(lambda: read_without_transaction(db.session()))
     # The rate limiter runs before authentication, so requests with bad keys are counted too.
     register_rate_limits(app)
     register_authentication(app)
     register_web_security(app)
+    freshness.register_replay(app)
     register_i18n(app)
 
 

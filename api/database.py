@@ -7,8 +7,10 @@ connections in steady use are not pinged.
 
 import time
 from pathlib import Path
+from weakref import WeakKeyDictionary
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
+from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event, exc, text
 from sqlalchemy.engine import Engine, make_url
 
@@ -21,6 +23,7 @@ READ_METHODS = frozenset({"GET", "HEAD"})
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 # A pooled connection idle for longer is checked before use: the server may have restarted meanwhile.
 PING_AFTER_IDLE_SECONDS = 5
+IN_TRANSACTION = "database.read_in_transaction"
 
 
 def configure_sqlite(engine: Engine) -> None:
@@ -75,15 +78,44 @@ def configure_postgresql(engine: Engine) -> None:
             raise exc.DisconnectionError() from error
 
 
-def read_without_transaction(session) -> None:
-    """Run a read request's statements in autocommit: no BEGIN and no ROLLBACK round trips.
+class Session(FlaskSession):
+    """Flask-SQLAlchemy's session, whose read requests run their statements without a transaction.
 
     Under PostgreSQL's READ COMMITTED each statement takes its own snapshot anyway, so a transaction
-    gives a read nothing. Called before anything else touches the session in the request; a session
-    already in a transaction (code that runs requests inside its own app context) keeps it.
+    gives a read nothing but its BEGIN and ROLLBACK round trips. The choice is made when the session
+    first needs a connection, so a read answered without the database (api.freshness) checks out none.
+    A session already holding a connection keeps it (code that runs requests inside its own app context).
     """
-    if request.method in READ_METHODS and request.path.startswith(API_PREFIX) and not session.in_transaction():
-        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+    def get_bind(self, *args, **kwargs):
+        engine = super().get_bind(*args, **kwargs)
+        if engine.dialect.name == "postgresql" and _reads_without_transaction():
+            return _autocommit(engine)
+        return engine
+
+
+def _reads_without_transaction() -> bool:
+    return (
+        has_request_context() and request.method in READ_METHODS and request.path.startswith(API_PREFIX)
+        and not g.get(IN_TRANSACTION, False)
+    )
+
+
+_autocommit_engines: WeakKeyDictionary = WeakKeyDictionary()
+
+
+def _autocommit(engine: Engine) -> Engine:
+    # The same pool, its connections switched to autocommit while checked out (no round trip with psycopg).
+    found = _autocommit_engines.get(engine)
+    if found is None:
+        found = _autocommit_engines[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return found
+
+
+def read_in_transaction(session) -> None:
+    """Give this read request's later statements a transaction: a server-side cursor (yield_per) needs one."""
+    g.setdefault(IN_TRANSACTION, True)
+    session.rollback()  # lets go of an autocommit connection the request may already hold
 
 
 def serialize_writes(session, table: str) -> None:

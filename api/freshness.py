@@ -9,6 +9,11 @@ needs no database at all. After a write on any instance the next request sees a 
 takes the database path (the stamps query) again; a version read before a write's bump can only
 pair with an ETag at least as new, so no read after a write's answer is ever older than that write.
 
+An anonymous GET goes further: the answer a view marked as a function of the data alone (api.resources.
+records: not of the clock, nor of who asks) is kept with the version it was built under, and replayed
+before the view while that version holds, keyed by the URL and Accept (what such an answer depends on).
+The request is still counted, logged and given its headers by the same hooks; only the view is skipped.
+
 Without the Redis store (memory:// limits, Redis unreachable) no version is read and every read takes
 the database path. What is remembered also expires after VALIDATED_FOR_SECONDS, which bounds how long
 a change made outside the app (psql, a restored backup, a failed bump) can go unseen.
@@ -16,19 +21,26 @@ a change made outside the app (psql, a restored backup, a failed bump) can go un
 
 import logging
 import threading
+from typing import NamedTuple
 
 from cachetools import TTLCache
-from flask import g, request
+from flask import Flask, Response, current_app, g, request
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from api.auth import view_name
+from api.conditional import answer_304_if_fresh
 from api.ratelimits import bump_data_version
+from api.smorest import API_PREFIX
 
 VALIDATED_FOR_SECONDS = 60
 _validated: TTLCache = TTLCache(maxsize=100_000, ttl=VALIDATED_FOR_SECONDS)
 _lock = threading.Lock()
 WROTE = "freshness.wrote"
+REPLAYABLE = "freshness.replayable"
+# Bounded by bytes: a replayed answer holds its body.
+REPLAY_BYTES = 32 * 1024 * 1024
+_replays: TTLCache = TTLCache(maxsize=REPLAY_BYTES, ttl=VALIDATED_FOR_SECONDS, getsizeof=lambda entry: len(entry.body) + 1024)
 log = logging.getLogger(__name__)
 
 
@@ -56,6 +68,60 @@ def remember(media_type: str, etag: str, varies_on: tuple = ()) -> None:
             _validated[_key(media_type, varies_on)] = (version, etag)
 
 
+class Replay(NamedTuple):
+    version: bytes
+    etag: str
+    body: bytes
+    headers: list[tuple[str, str]]
+
+
+def replayable() -> None:
+    """Mark this request's answer as a function of the data version, the URL and Accept alone."""
+    setattr(g, REPLAYABLE, True)
+
+
+def _anonymous_get() -> bool:
+    return request.method == "GET" and "Authorization" not in request.headers and request.path.startswith(API_PREFIX)
+
+
+def _replay_key() -> tuple:
+    return request.url, request.headers.get("Accept")
+
+
+def replay() -> Response | None:
+    """The kept answer (or a 304) of an anonymous GET, while no write has committed since it was built."""
+    version = g.get("data_version")
+    if version is None or not _anonymous_get():
+        return None
+    with _lock:
+        entry = _replays.get(_replay_key())
+    if entry is None or entry.version != version:
+        return None
+    answer_304_if_fresh(entry.etag)
+    return current_app.response_class(entry.body, headers=entry.headers)
+
+
+def keep(response: Response) -> Response:
+    """Keep an answer marked replayable, as the view gave it (the hooks after this one add the rest).
+
+    One with translated text (Content-Language) is not kept: it depends on Accept-Language as well.
+    """
+    version = g.get("data_version")
+    if (g.get(REPLAYABLE) and version is not None and response.status_code == 200 and _anonymous_get()
+            and "Content-Language" not in response.headers):
+        entry = Replay(version, response.get_etag()[0], response.get_data(), list(response.headers.items()))
+        with _lock:
+            _replays[_replay_key()] = entry
+    return response
+
+
+def register_replay(app: Flask) -> None:
+    """Replay runs after the before_request hooks registered so far (limits, keys, guards); keep runs
+    before those after_request hooks, which add each request's own headers, so both paths answer alike."""
+    app.before_request(replay)
+    app.after_request(keep)
+
+
 def _note_flush(session: Session, _context) -> None:
     session.info[WROTE] = True
 
@@ -70,6 +136,7 @@ def _after_commit(session: Session) -> None:
         return
     with _lock:
         _validated.clear()
+        _replays.clear()
     try:
         bump_data_version()
     except Exception:  # the write has committed; readers elsewhere fall back on the expiry

@@ -22,9 +22,11 @@ def versioned(database_url):
 
     app = create_app(Config)
 
-    @app.before_request
     def one_version() -> None:
         g.data_version = b"7"
+
+    # First, as the rate limiter's count is, so that the replay of anonymous answers sees the version.
+    app.before_request_funcs.setdefault(None, []).insert(0, one_version)
 
     statements = []
     with app.app_context():
@@ -34,16 +36,93 @@ def versioned(database_url):
 
 def test_answers_known_fresh_are_the_database_paths_bytes_without_a_statement(versioned, seeded, client):
     app, statements = versioned
+    checkouts = []
+    with app.app_context():
+        event.listen(db.engine, "checkout", lambda *args: checkouts.append(args))
     company = client.get("/api/v1/companies?page_size=1").get_json()[0]["id"]
     anonymous = app.test_client()
     for url in (f"/api/v1/companies/{company}", "/api/v1/companies?municipality=226&page_size=50", "/api/v1/spearheads"):
         first = anonymous.get(url)  # the database path, which remembers the ETag
         statements.clear()
+        checkouts.clear()
         again = anonymous.get(url)
         assert statements == []  # neither the stamps nor the record were read
+        assert checkouts == []  # nor was a connection taken from the pool (api.database.Session)
         assert (again.status_code, again.data, again.headers["ETag"]) == (first.status_code, first.data, first.headers["ETag"])
         not_modified = anonymous.get(url, headers={"If-None-Match": first.headers["ETag"]})
         assert not_modified.status_code == 304 and statements == []
+
+
+# Headers each request gets anew; everything else of a replayed answer is the view's.
+PER_REQUEST = {"X-Request-Id", "RateLimit-Remaining", "RateLimit-Reset", "Date"}
+
+
+def _answer(response) -> tuple:
+    return response.status_code, response.data, sorted((k, v) for k, v in response.headers.items() if k not in PER_REQUEST)
+
+
+def test_anonymous_answers_are_replayed_without_the_view_exactly_as_it_gave_them(versioned, seeded, client, monkeypatch):
+    app, statements = versioned
+    company = client.get("/api/v1/companies?page_size=1").get_json()[0]["id"]
+    event_id = client.get("/api/v1/events?page_size=1").get_json()[0]["id"]
+    asked = [
+        (f"/api/v1/companies/{company}", {}),
+        (f"/api/v1/companies/{company}", {"Accept": "application/ld+json"}),
+        ("/api/v1/companies?municipality=226&page_size=50", {}),
+        ("/api/v1/companies?municipality=226", {"Accept": "application/geo+json"}),
+        ("/api/v1/companies?q=sahha", {"Origin": "https://example.org"}),  # a corrected word: X-Search-Corrections
+        ("/api/v1/companies/facets?q=sahha", {}),
+        (f"/api/v1/events/{event_id}.ics", {}),
+    ]
+    anonymous = app.test_client()
+    first = [anonymous.get(url, headers=headers) for url, headers in asked]
+    assert "X-Search-Corrections" in first[4].headers and "X-Search-Corrections" in first[5].headers
+    assert first[0].headers["Content-Type"] != first[1].headers["Content-Type"]
+
+    def no_view(*_args, **_kwargs):
+        raise AssertionError("the view built an answer that was kept")
+
+    monkeypatch.setattr("api.resources.records.cached_answer", no_view)
+    statements.clear()
+    for (url, headers), before in zip(asked, first):
+        assert _answer(anonymous.get(url, headers=headers)) == _answer(before), url
+        not_modified = anonymous.get(url, headers={**headers, "If-None-Match": before.headers["ETag"]})
+        assert not_modified.status_code == 304 and not_modified.headers["ETag"] == before.headers["ETag"]
+    assert statements == []
+
+
+def test_answers_asked_with_a_key_are_never_replayed(versioned, seeded, client):
+    app, _ = versioned
+    draft = client.post("/api/v1/companies", json={**payloads.company(), "municipality": "226", "status": "draft"}).get_json()
+    url = "/api/v1/companies?municipality=226&page_size=50"
+    anonymous, editor = app.test_client(), app.test_client()
+    editor.environ_base["HTTP_AUTHORIZATION"] = client.environ_base["HTTP_AUTHORIZATION"]
+    for _ in range(2):
+        assert draft["id"] not in [item["id"] for item in anonymous.get(url).get_json()]
+        assert draft["id"] in [item["id"] for item in editor.get(url).get_json()]
+
+
+def test_an_answer_with_translated_text_is_not_kept(database_url, monkeypatch):
+    """Its language follows Accept-Language, which the replay does not look at."""
+    from api import freshness
+    from api.i18n import _
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = database_url
+
+    app = create_app(Config)
+    app.before_request_funcs.setdefault(None, []).insert(0, lambda: setattr(g, "data_version", b"7"))
+
+    def greeting():
+        freshness.replayable()
+        return {"message": str(_("Not Found"))}
+
+    app.add_url_rule("/api/v1/greeting", view_func=greeting)
+    anonymous = app.test_client()
+    finnish = anonymous.get("/api/v1/greeting", headers={"Accept-Language": "fi"})
+    swedish = anonymous.get("/api/v1/greeting", headers={"Accept-Language": "sv"})
+    assert (finnish.headers["Content-Language"], swedish.headers["Content-Language"]) == ("fi", "sv")
+    assert finnish.get_json() != swedish.get_json()
 
 
 def test_a_write_in_this_process_forgets_what_it_knew(versioned, seeded, client):

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 import marshmallow as ma
 from flask import Response, current_app, stream_with_context
 
+from api.database import read_in_transaction
 from api.extensions import db
 from api.formats import csv
 from api.imports.companies import spearhead_slugs
@@ -26,6 +27,8 @@ def Delimiter() -> ma.fields.String:
 
 def dumped(query, schema: type[ma.Schema], table: csv.Table) -> Iterator[dict]:
     """The records of `query` as the export's JSON rows (the table's fields), spearheads by slug."""
+    # A server-side cursor needs a transaction, which reads otherwise go without (api.database.Session).
+    read_in_transaction(db.session)
     plan = DumpPlan(schema(only=table.fields))
     # Spearheads by slug, so the file imports into any copy of the region's data.
     slugs = spearhead_slugs()

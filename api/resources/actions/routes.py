@@ -1,6 +1,7 @@
 """Strategy actions: /api/v1/actions and /api/v1/actions/{id}."""
 
 from datetime import date
+from functools import partial
 
 from flask import url_for
 from flask.views import MethodView
@@ -125,7 +126,7 @@ class ActionsByIdViews(MethodView):
     @blp.doc(operationId="getAction")
     def get(self, action_id):
         """Get an action"""
-        return records.read(*lookup(action_id), ActionSchema)
+        return records.read(partial(lookup, action_id), ActionSchema)
 
     @blp.requires("editor")
     @blp.arguments(ActionSchema)

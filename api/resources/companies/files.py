@@ -10,7 +10,6 @@ from flask_smorest import abort
 from werkzeug.exceptions import BadRequest
 from werkzeug.wsgi import wrap_file
 
-from api.extensions import db
 from api.formats import csv, xlsx
 from api.i18n import _
 from api.imports.companies import ImportRejected, UnreadableFile, import_companies, kind_of, spool
@@ -165,10 +164,6 @@ class CompaniesXlsxViews(MethodView):
     def get(self, args):
         """Export companies as an Excel workbook (the list's filters)"""
         media_type = preferred(xlsx.MEDIA_TYPE, BINARY_MEDIA_TYPE)
-        # The export's server-side cursor needs a transaction, which reads otherwise go without
-        # (database.read_without_transaction): the session lets go of its autocommit connection. (The CSV
-        # export streams after the request's session has been removed, so it starts a transaction anyway.)
-        db.session.rollback()
         # The workbook is zipped once its rows are written, so it is built in a temporary file (openpyxl's
         # write-only mode keeps memory flat) and then sent from there.
         target = tempfile.TemporaryFile()

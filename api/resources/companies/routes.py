@@ -1,6 +1,7 @@
 """Companies: /api/v1/companies and /api/v1/companies/{id}."""
 
 from collections import Counter
+from functools import partial
 
 from flask import url_for
 from flask.views import MethodView
@@ -176,8 +177,8 @@ class CompaniesByIdViews(MethodView):
     def get(self, company_id):
         """Get a company (schema.org JSON-LD with Accept: application/ld+json)"""
         if preferred("application/json", jsonld.MEDIA_TYPE) == jsonld.MEDIA_TYPE:
-            return vary_on_accept(records.read(*lookup(company_id), CompanySchema, render=_jsonld, media_type=jsonld.MEDIA_TYPE))
-        return vary_on_accept(records.read(*lookup(company_id), CompanySchema))
+            return vary_on_accept(records.read(partial(lookup, company_id), CompanySchema, render=_jsonld, media_type=jsonld.MEDIA_TYPE))
+        return vary_on_accept(records.read(partial(lookup, company_id), CompanySchema))
 
     @blp.requires("editor")
     @blp.arguments(CompanySchema)

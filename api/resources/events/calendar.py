@@ -1,5 +1,7 @@
 """Events as iCalendar: /api/v1/events.ics (a feed to subscribe to) and /api/v1/events/{id}.ics."""
 
+from functools import partial
+
 import marshmallow as ma
 from flask.views import MethodView
 
@@ -78,6 +80,6 @@ class EventCalendarViews(MethodView):
         """One event as iCalendar (for "add to calendar")"""
         preferred(ical.MEDIA_TYPE)
         answer = records.read(
-            *events.lookup(event_id), EventSchema, render=lambda event: ical.calendar([event], args["lang"]), media_type=ical.MEDIA_TYPE
+            partial(events.lookup, event_id), EventSchema, render=lambda event: ical.calendar([event], args["lang"]), media_type=ical.MEDIA_TYPE
         )
         return named(answer, f"{event_id}.ics")

@@ -1,5 +1,7 @@
 """Events: /api/v1/events and /api/v1/events/{id}."""
 
+from functools import partial
+
 from flask import url_for
 from flask.views import MethodView
 from sqlalchemy import func, select
@@ -110,8 +112,8 @@ class EventsByIdViews(MethodView):
     def get(self, event_id):
         """Get an event (schema.org JSON-LD with Accept: application/ld+json)"""
         if preferred("application/json", jsonld.MEDIA_TYPE) == jsonld.MEDIA_TYPE:
-            return vary_on_accept(records.read(*lookup(event_id), EventSchema, render=_jsonld, media_type=jsonld.MEDIA_TYPE))
-        return vary_on_accept(records.read(*lookup(event_id), EventSchema))
+            return vary_on_accept(records.read(partial(lookup, event_id), EventSchema, render=_jsonld, media_type=jsonld.MEDIA_TYPE))
+        return vary_on_accept(records.read(partial(lookup, event_id), EventSchema))
 
     @blp.requires("editor")
     @blp.arguments(EventSchema)

@@ -1,5 +1,7 @@
 """Municipalities: /api/v1/municipalities and /api/v1/municipalities/{code}."""
 
+from functools import partial
+
 from flask import url_for
 from flask.views import MethodView
 from sqlalchemy import or_
@@ -75,7 +77,7 @@ class MunicipalitiesByCodeViews(MethodView):
     @blp.doc(operationId="getMunicipality")
     def get(self, code):
         """Get a municipality"""
-        return records.read(*lookup(code), MunicipalitySchema)
+        return records.read(partial(lookup, code), MunicipalitySchema)
 
     @blp.requires("admin")
     @blp.arguments(MunicipalitySchema)

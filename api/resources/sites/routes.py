@@ -1,5 +1,7 @@
 """Sites: /api/v1/sites and /api/v1/sites/{id}."""
 
+from functools import partial
+
 from flask import url_for
 from flask.views import MethodView
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
@@ -170,8 +172,8 @@ class SitesByIdViews(MethodView):
     def get(self, site_id):
         """Get a site (schema.org JSON-LD with Accept: application/ld+json)"""
         if preferred("application/json", jsonld.MEDIA_TYPE) == jsonld.MEDIA_TYPE:
-            return vary_on_accept(records.read(*lookup(site_id), SiteSchema, render=_jsonld, media_type=jsonld.MEDIA_TYPE))
-        return vary_on_accept(records.read(*lookup(site_id), SiteSchema))
+            return vary_on_accept(records.read(partial(lookup, site_id), SiteSchema, render=_jsonld, media_type=jsonld.MEDIA_TYPE))
+        return vary_on_accept(records.read(partial(lookup, site_id), SiteSchema))
 
     @blp.requires("editor")
     @blp.arguments(SiteSchema)

@@ -1,5 +1,7 @@
 """Spearheads: /api/v1/spearheads and /api/v1/spearheads/{id-or-slug}."""
 
+from functools import partial
+
 from flask import url_for
 from flask.views import MethodView
 from sqlalchemy import select
@@ -103,7 +105,7 @@ class SpearheadsByIdViews(MethodView):
     @blp.doc(operationId="getSpearhead")
     def get(self, id_or_slug):
         """Get a spearhead by id or slug"""
-        return records.read(*lookup(id_or_slug), SpearheadSchema)
+        return records.read(partial(lookup, id_or_slug), SpearheadSchema)
 
     @blp.requires("admin")
     @blp.arguments(SpearheadSchema)
