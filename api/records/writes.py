@@ -162,6 +162,7 @@ class Writes:
     def flush(self) -> None:
         """Write what is pending and empty the session, so that a long bulk write keeps its memory flat."""
         db.session.flush()
+        audit.write_pending(db.session)
         feed.spill(db.session)
         db.session.expunge_all()
 
@@ -284,6 +285,7 @@ def _forget(session: Session) -> None:
 
 def register(session) -> None:
     """Record each transaction's changes at its commit, and refuse at every flush a directory record written without this layer."""
+    audit.register(session)
     if not event.contains(session, "before_flush", _refuse_unstamped_writes):
         event.listen(session, "before_flush", _refuse_unstamped_writes)
         event.listen(session, "before_commit", feed.record)
