@@ -3,8 +3,8 @@
 from datetime import date, datetime
 
 import click
-from sqlalchemy import inspect
-from sqlalchemy.orm import CompositeProperty
+from sqlalchemy import event, insert, inspect
+from sqlalchemy.orm import CompositeProperty, Session
 
 from api import auth
 from api.extensions import db
@@ -13,6 +13,7 @@ from api.models.base import LocalizedText
 
 # Stamps and the lock counter change on every write; the entry's own `at` says when.
 BOOKKEEPING = frozenset({"created_at", "updated_at", "version"})
+PENDING = "audit.pending_entries"
 RECORD_TYPES = {"companies": "company", "events": "event", "spearheads": "spearhead", "municipalities": "municipality", "sites": "site", "actions": "action", "inquiries": "inquiry"}
 
 
@@ -119,5 +120,27 @@ def entry(record, action: str, found: dict, at: datetime) -> dict:
 
 
 def add_entry(record, action: str, found: dict, at: datetime) -> None:
-    """Add the entry to the session; it commits with the change itself or not at all."""
-    db.session.add(AuditEntry(**entry(record, action, found, at)))
+    """Note the entry in the session; write_pending writes it with the change itself, or not at all."""
+    db.session.info.setdefault(PENDING, []).append(entry(record, action, found, at))
+
+
+def write_pending(session: Session) -> None:
+    """Write the entries noted in this transaction, in one statement (at commit, and when a bulk writer empties its session).
+
+    Column values through the table rather than ORM objects: an entry is never read back in the
+    transaction that writes it, so the unit of work would only add its cost, under the table's write lock.
+    """
+    entries = session.info.pop(PENDING, None)
+    if entries:
+        session.connection().execute(insert(AuditEntry.__table__), entries)
+
+
+def forget(session: Session, *_args) -> None:
+    session.info.pop(PENDING, None)
+
+
+def register(session) -> None:
+    """Entries are written at commit and forgotten with a rollback."""
+    if not event.contains(session, "before_commit", write_pending):
+        event.listen(session, "before_commit", write_pending)
+        event.listen(session, "after_rollback", forget)

@@ -34,6 +34,8 @@ PATCH_SCRIPT = Path(__file__).with_name("patch.lua")
 MUNICIPALITY = "226"
 # The PATCH scenario edits companies of another municipality, so it never touches what the reads use.
 PATCHED_MUNICIPALITY = "931"
+# Every scenario's key, in the order prepare() makes them (--scenarios picks some).
+SCENARIOS = ("by_id", "list", "search", "not_modified", "patch", "site_list", "site_search", "probe")
 WRITES_DRAIN_SECONDS = 3
 # Headers that gunicorn writes itself or that hold the moment of the answer; everything else is replayed.
 NOT_REPLAYED = frozenset({"date", "server", "connection", "content-length", "transfer-encoding", "keep-alive"})
@@ -99,6 +101,9 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--uncached-rounds", type=int, default=25,
                         help="list and search requests timed one by one, each right after a write")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    parser.add_argument("--scenarios", nargs="+", choices=SCENARIOS, default=list(SCENARIOS),
+                        help="measure only these scenarios (the CSV export and import only with all of them); "
+                             "write a subset's report to a scratch --output")
     return parser.parse_args()
 
 
@@ -171,6 +176,8 @@ def run_size(size, options, load, env, settings, scratch: Path, context) -> Size
         with servers.serve(f"app-{size}", "wsgi:app", app_env, settings["workers"], scratch) as app:
             check_workers(app, settings)
             scenarios, answers = prepare(app, load, authorization)
+            if tuple(scenario.key for scenario in scenarios) != SCENARIOS:
+                raise RuntimeError("SCENARIOS must name every scenario prepare() makes, in its order.")
             answers_file = scratch / f"floor-{size}.json"
             answers_file.write_text(json.dumps(answers), encoding="utf-8")
             floor_env = {**env, "BENCH_FLOOR_ANSWERS": str(answers_file)}
@@ -179,14 +186,19 @@ def run_size(size, options, load, env, settings, scratch: Path, context) -> Size
                 check_floor(floor, answers)
                 lua_env = {**os.environ, **lua_settings(scenarios, authorization)}
                 for scenario in scenarios:
+                    if scenario.key not in options.scenarios:
+                        continue
                     if scenario.unavailable:
                         run.unavailable[scenario.key] = scenario
                         print(f"{scenario.title}: not available ({scenario.unavailable})", flush=True)
                         continue
                     run.measured[scenario.key] = measure(scenario, app, floor, load, options, lua_env)
-            run.uncached = uncached(app, scenarios, options.uncached_rounds, authorization)
-            run.export = export_csv(app, csv_file, authorization)
-        run.imported = import_csv(database, csv_file) if csv_file.exists() else "not available: no CSV export to import"
+            chosen = [scenario for scenario in scenarios if scenario.key in options.scenarios]
+            run.uncached = uncached(app, chosen, scenarios, options.uncached_rounds, authorization)
+            if set(options.scenarios) == set(SCENARIOS):
+                run.export = export_csv(app, csv_file, authorization)
+        if set(options.scenarios) == set(SCENARIOS):
+            run.imported = import_csv(database, csv_file) if csv_file.exists() else "not available: no CSV export to import"
     return run
 
 
@@ -327,14 +339,14 @@ def measure(scenario: Scenario, app, floor, load: wrk.Load, options, lua_env) ->
     return measured
 
 
-def uncached(app, scenarios: list[Scenario], rounds: int, authorization: str | None) -> dict[str, list[float]]:
-    """Time list and search requests that no cache can answer: each follows a write to its table.
+def uncached(app, scenarios: list[Scenario], every: list[Scenario], rounds: int, authorization: str | None) -> dict[str, list[float]]:
+    """Time the list and search requests among `scenarios` that no cache can answer: each follows a write to its table.
 
     The app remembers answers and counts while the table's latest `updated_at` holds, so under wrk
     the same URL is mostly a cache hit; these sequential requests show the query path itself.
     """
     auth = {"Authorization": authorization} if authorization else {}
-    patch = next(scenario for scenario in scenarios if scenario.key == "patch")
+    patch = next(scenario for scenario in every if scenario.key == "patch")
     # What each timed request reads, and a record of that table (outside the municipality it lists) to write first.
     written = {"list": f"/api/v1/companies/{patch.ids[0]}", "search": f"/api/v1/companies/{patch.ids[0]}"}
     sites = json.loads(app.request("GET", f"/api/v1/sites?municipality={PATCHED_MUNICIPALITY}&page_size=1")[2])

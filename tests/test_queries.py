@@ -75,3 +75,53 @@ def test_a_patch_answers_the_record_as_written_without_reading_it_back(app, clie
     assert not [statement for statement in sent if "companies.business_id =" in statement], sent
     read = client.get(url)
     assert (patched.data, patched.headers["ETag"]) == (read.data, read.headers["ETag"])
+
+
+def _search_writes(sent: list[str]) -> list[str]:
+    return [statement for statement in sent if "search_documents" in statement and not statement.lstrip().upper().startswith("SELECT")]
+
+
+def test_a_write_rewrites_the_search_document_only_when_what_search_reads_changes(app, client, seeded):
+    """A founding year is not searched, so its write leaves the document as it is; a new name, tags,
+    description or status rewrite it, and search finds the record by what it says now."""
+    created = client.post("/api/v1/companies", json=payloads.company(name="Metsälän Mylly Oy", description={"fi": "Jauhoja."}))
+    url, etag = f"/api/v1/companies/{created.get_json()['id']}", created.headers["ETag"]
+    for patch, rewritten in (
+        ({"founded_year": 1961}, False),
+        ({"phone": "+358 40 123 4567", "growth_seeking": True}, False),
+        ({"description": {"fi": "Jauhoja ja leipää."}}, True),
+        ({"name": "Metsälän Leipomo Oy"}, True),
+        ({"tags": ["leipomo"]}, True),
+        ({"status": "draft"}, True),
+    ):
+        with statements(app) as sent:
+            patched = client.patch(url, json=patch, headers={"If-Match": etag})
+        assert patched.status_code == 200, patched.get_json()
+        etag = patched.headers["ETag"]
+        assert bool(_search_writes(sent)) == rewritten, (patch, sent)
+    found = client.get("/api/v1/companies", query_string={"q": "leipomot"}).get_json()
+    assert [company["name"] for company in found] == ["Metsälän Leipomo Oy"]  # an admin sees the draft
+    assert client.get("/api/v1/companies", query_string={"q": "myllyt"}).get_json() == []
+
+
+def test_a_write_that_keeps_its_links_does_not_look_them_up_again(app, client, seeded):
+    """Linked spearheads are live (deleting one takes it off every company), so a write that keeps them
+    takes them from the record; a write that changes them looks them up, and a deleted one is a 422."""
+    spearheads = [item["id"] for item in client.get("/api/v1/spearheads").get_json()[:2]]
+    created = client.post("/api/v1/companies", json=payloads.company(spearheads=spearheads[:1]))
+    url, etag = f"/api/v1/companies/{created.get_json()['id']}", created.headers["ETag"]
+    looked_up = lambda sent: [statement for statement in sent if statement.lstrip().startswith("SELECT spearheads.")]  # noqa: E731
+    with statements(app) as sent:
+        kept = client.patch(url, json={"founded_year": 1961}, headers={"If-Match": etag})
+    assert kept.status_code == 200 and kept.get_json()["spearheads"] == spearheads[:1]
+    assert not looked_up(sent), sent
+    with statements(app) as sent:
+        changed = client.patch(url, json={"spearheads": spearheads}, headers={"If-Match": kept.headers["ETag"]})
+    assert changed.status_code == 200 and changed.get_json()["spearheads"] == spearheads
+    assert looked_up(sent), sent
+    gone = client.get(f"/api/v1/spearheads/{spearheads[1]}")
+    assert client.delete(f"/api/v1/spearheads/{spearheads[1]}", headers={"If-Match": gone.headers["ETag"]}).status_code == 204
+    current = client.get(url)
+    assert current.get_json()["spearheads"] == spearheads[:1]
+    refused = client.patch(url, json={"spearheads": spearheads}, headers={"If-Match": current.headers["ETag"]})
+    assert refused.status_code == 422, refused.get_json()

@@ -53,7 +53,24 @@ def check_scope(record) -> None:
 def prepare(kind: Kind, data: dict, record=None, resolve=resolve) -> dict:
     """A loaded body's model values: unique values free (409) and related records live (422)."""
     kind.unique(data, record)
-    return kind.references(data, resolve)
+    return kind.references(data, resolve if record is None else _keeping_links(record, resolve))
+
+
+def _keeping_links(record, resolve):
+    """`resolve` for a write over `record`: links it keeps are taken from it instead of being looked up again.
+
+    Only links that deleting the linked record takes off (its kind's `cascade`): those are live for sure.
+    """
+    relationships = inspect(type(record)).relationships
+
+    def resolving(model, key_column, keys: list, field: str) -> list:
+        if field in relationships and model in KINDS and (type(record), field) in KINDS[model].cascade:
+            linked = {getattr(item, key_column.key): item for item in getattr(record, field)}
+            if len(keys) == len(linked) and linked.keys() == set(keys):
+                return [linked[key] for key in keys]
+        return resolve(model, key_column, keys, field)
+
+    return resolving
 
 
 class Writes:
@@ -145,6 +162,7 @@ class Writes:
     def flush(self) -> None:
         """Write what is pending and empty the session, so that a long bulk write keeps its memory flat."""
         db.session.flush()
+        audit.write_pending(db.session)
         feed.spill(db.session)
         db.session.expunge_all()
 
@@ -267,6 +285,7 @@ def _forget(session: Session) -> None:
 
 def register(session) -> None:
     """Record each transaction's changes at its commit, and refuse at every flush a directory record written without this layer."""
+    audit.register(session)
     if not event.contains(session, "before_flush", _refuse_unstamped_writes):
         event.listen(session, "before_flush", _refuse_unstamped_writes)
         event.listen(session, "before_commit", feed.record)

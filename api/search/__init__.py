@@ -12,9 +12,9 @@ import json
 from itertools import chain
 
 from flask import g
-from sqlalchemy import cast, column, delete, event, false, func, insert, literal, literal_column, select, table
+from sqlalchemy import cast, column, delete, event, false, func, insert, inspect, literal, literal_column, select, table
 from sqlalchemy.dialects.postgresql import TSQUERY
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import CompositeProperty, Session, lazyload
 
 from api.auth import sees_drafts
 from api.extensions import db
@@ -45,6 +45,10 @@ def is_live(record) -> bool:
     return getattr(record, "deleted_at", None) is None
 
 
+def _published(record) -> bool:
+    return getattr(record, "status", "published") == "published"
+
+
 def _rows(records: list) -> list[dict]:
     rows = []
     for record in records:
@@ -57,7 +61,7 @@ def _rows(records: list) -> list[dict]:
                 "title": _terms(texts.title),
                 "keywords": _terms(texts.keywords),
                 "body": _terms(texts.body),
-                "published": getattr(record, "status", "published") == "published",
+                "published": _published(record),
                 "label": texts.label,
                 "label_key": analysis.label_key(texts.label),
                 "municipality": texts.municipality,
@@ -99,10 +103,48 @@ def index_new_records(session: Session, model, ids: list[str], batch: int = 2000
         write(session.connection(), list(session.scalars(query)), new=True)
 
 
+class _AsStored:
+    """A record's attributes as they were before the flush under way (its history still holds them)."""
+
+    def __init__(self, record):
+        self._state = inspect(record)
+
+    def __getattr__(self, name: str):
+        attribute = self._state.mapper.attrs[name]
+        if isinstance(attribute, CompositeProperty):
+            return attribute.composite_class(*(self._before(prop.key) for prop in attribute.props))
+        return self._before(name)
+
+    def _before(self, key: str):
+        history = self._state.attrs[key].history
+        if history.added and not history.deleted:
+            raise _NotLoaded(key)  # set without its old value loaded: what it was is unknown
+        return history.deleted[0] if history.deleted else getattr(self._state.obj(), key)
+
+
+class _NotLoaded(LookupError):
+    pass
+
+
+def _document_changes(record) -> bool:
+    """Whether the flush changes what the record's document holds: its texts, publication or liveness.
+
+    A write of fields no search reads (a founding year, a phone number) leaves the document, and the
+    vocabulary's version, as they are.
+    """
+    texts_of = documents.KINDS[type(record)][1]
+    before = _AsStored(record)
+    try:
+        stored = (texts_of(before), _published(before), is_live(before))
+    except _NotLoaded:
+        return True
+    return stored != (texts_of(record), _published(record), is_live(record))
+
+
 def _after_flush(session: Session, _context) -> None:
-    """Every ORM write of a searchable record, whoever makes it, rewrites its document before commit."""
+    """Every ORM write of a searchable record, whoever makes it, rewrites its document before commit if it changes it."""
     # A record assigned the values it had (a write that changed nothing) is dirty but unmodified.
-    modified = (obj for obj in session.dirty if session.is_modified(obj))
+    modified = (obj for obj in session.dirty if type(obj) in documents.KINDS and session.is_modified(obj) and _document_changes(obj))
     changed = [obj for obj in chain(session.new, modified) if type(obj) in documents.KINDS]
     removed = [obj for obj in session.deleted if type(obj) in documents.KINDS]
     if changed or removed:
