@@ -1,5 +1,6 @@
 """The HTTP side of writes: If-Match, the request's merge patch, and the answers to a write."""
 
+from functools import cache
 from typing import Any
 
 import marshmallow as ma
@@ -17,10 +18,17 @@ def check_writable(record) -> None:
     require_if_match(version_tag(record))
 
 
+@cache
+def _loader(schema: type[ma.Schema]) -> ma.Schema:
+    # One instance per schema: making one copies every field (a third of a millisecond per write), and
+    # loading keeps no state in it.
+    return schema()
+
+
 def load_merged(schema: type[ma.Schema], record) -> dict:
     """Apply the request's JSON merge patch to the record's writable fields and validate the result."""
     try:
-        return records.merged(schema(), record, request.get_json())
+        return records.merged(_loader(schema), record, request.get_json())
     except ma.ValidationError as error:
         abort_with(422, messages={"json": error.normalized_messages()})
 
