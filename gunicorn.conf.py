@@ -21,10 +21,14 @@ keepalive = 5
 # within it by the API's problem answers.
 limit_request_line = 8190
 # The app is created in each worker after fork (no preload), so no database connection is ever shared
-# between processes; max_requests recycles workers to bound slow leaks.
+# between processes.
 preload_app = False
-max_requests = 10_000
-max_requests_jitter = 1_000
+# Workers are recycled to bound slow leaks. A worker's start costs about 1.7 s of CPU (the app, its
+# schemas, the OpenAPI document): at the thousands of requests per second of a busy instance, 10,000 per
+# worker meant a restart every few seconds (about a seventh of a 2-core machine's CPU in the benchmark);
+# 100,000 is about one a minute at that rate, and a few a day on a quiet instance.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 100_000))
+max_requests_jitter = max_requests // 10
 accesslog = None
 errorlog = "-"
 
