@@ -47,11 +47,13 @@ class App(Flask):
     def ensure_sync(self, func):
         # Flask asks inspect whether each hook is a coroutine function on every request (a tenth of
         # /healthz's time with this app's hooks); a function's answer never changes, so it is kept
-        # (weakly: callbacks made for one request, such as after_this_request's, go with it).
+        # (weakly: callbacks made for one request, such as after_this_request's, go with it). A view's
+        # method comes bound anew on every request, so its function is the key.
+        function = getattr(func, "__func__", func)
         try:
-            is_async = self._is_async.get(func)
+            is_async = self._is_async.get(function)
             if is_async is None:
-                is_async = self._is_async[func] = iscoroutinefunction(func)
+                is_async = self._is_async[function] = iscoroutinefunction(function)
         except TypeError:  # not weakly referable (a builtin): Flask decides each time
             is_async = True
         return super().ensure_sync(func) if is_async else func

@@ -189,3 +189,22 @@ def test_a_chunked_body_over_one_mebibyte_is_413(database_url, client, admin_key
         status, rest = _send_chunked(server.base_url, "PATCH", created.headers["Location"], headers, small)
         assert status == 200, rest[:500]
     assert client.get(created.headers["Location"]).get_json()["description"] == {"fi": "Puu"}
+
+
+def test_each_hook_and_view_is_asked_once_whether_it_is_a_coroutine(client, monkeypatch):
+    """App.ensure_sync remembers the answer; a view's method, bound anew on every request, by its function."""
+    import api.routing
+
+    asked = []
+
+    def counting(func):
+        asked.append(func)
+        return False
+
+    monkeypatch.setattr(api.routing, "iscoroutinefunction", counting)
+    client.get("/api/v1/municipalities")
+    assert asked  # the first request asks about what it has not seen
+    asked.clear()
+    for _ in range(2):
+        assert client.get("/api/v1/municipalities").status_code == 200
+    assert asked == []
