@@ -186,3 +186,25 @@ def test_clearing_one_apps_counts_leaves_another_apps_in_the_same_redis(redis_ur
         assert next(server.scan_iter(f"{first['RATELIMIT_KEY_PREFIX']}:*"), None) is not None
         assert next(server.scan_iter(f"{second['RATELIMIT_KEY_PREFIX']}:*"), None) is None
     server.close()
+
+
+def test_reads_and_a_route_with_a_limit_of_its_own_share_one_count_in_redis(redis_counts, second_app, seeded, create_key):
+    """GETs are counted by ApiLimiter itself, an inquiry's POST by Flask-Limiter (it has a limit of its own):
+    both under the same key, so neither path gives a client more than its limit."""
+    from tests.test_inquiries import inquiry
+
+    with redis_counts() as settings:
+        app = second_app(**settings, RATELIMIT_ANONYMOUS="4/minute", RATELIMIT_EDITOR="3/minute")
+        anonymous = app.test_client()
+        assert [anonymous.get(URL).headers["RateLimit-Remaining"] for _ in range(2)] == ["3", "2"]
+        posted = anonymous.post("/api/v1/inquiries", json=inquiry())
+        assert posted.status_code == 202  # its headers tell of the route's own limit (RATELIMIT_INQUIRY)
+        answers = [anonymous.get(URL) for _ in range(2)]
+        assert [answer.status_code for answer in answers] == [200, 429]
+        assert answers[0].headers["RateLimit-Remaining"] == "0"
+        assert int(answers[1].headers["Retry-After"]) >= 1 and answers[1].content_type == "application/problem+json"
+
+        # The inquiries' list has the route's decorator too; a GET of it is counted once, like any other.
+        editor = app.test_client()
+        editor.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {create_key('editor')}"
+        assert [editor.get("/api/v1/inquiries").headers["RateLimit-Remaining"] for _ in range(2)] == ["2", "1"]
