@@ -300,7 +300,9 @@ def profile() -> list[str]:
         "",
         "| part | CPU per request | change |",
         "| --- | ---: | --- |",
-        "| the rate-limit count: Flask-Limiter and the Redis script that also returns the data version | 220 µs | kept (see below) |",
+        "| the rate-limit count: Flask-Limiter and the Redis script that also returns the data version | 220 µs | "
+        "the application limit counted by `ApiLimiter` itself when Redis counts (Flask-Limiter's keys and store, "
+        "without resolving every limit anew); the round trip is kept (see below) |",
         "| a `before_request` hook that took a PostgreSQL connection from the pool for every read, returned at teardown | "
         "about 130 µs | the session picks its autocommit engine when it first needs a connection (`api.database.Session`) |",
         "| the record's SQL query, built even when the answer was known | about 100 µs | the lookup is a function, "
@@ -311,7 +313,12 @@ def profile() -> list[str]:
         "",
         "After, in the same way: company by id 551 µs, list page 520 µs (690 before), search 552 µs. Under one "
         "gunicorn worker (wrk -c 8, medians of 3 × 5 s, one after the other): by id 625 → 967 req/s, 304 640 → "
-        "829, list 682 → 843, search 657 → 768, while the floor answers about 3,000. What is left is mostly "
+        "829, list 682 → 843, search 657 → 768, while the floor answers about 3,000; counting the limit "
+        "directly added 5–15 % more (two workers side by side, runs interleaved). Two more fixed costs: "
+        "gunicorn recycled each worker after 10,000 requests, and a worker's start costs 1.7 s of CPU, so at "
+        "this rate a worker restarted every few seconds (now 100,000, `GUNICORN_MAX_REQUESTS`); and "
+        "`App.ensure_sync` never remembered a view's method, which comes bound anew on every request (now "
+        "keyed by its function). What is left is mostly "
         "the rate-limit count. A bare Redis `INCR` costs 29 µs of CPU in a loop, yet adds about 400 µs to a "
         "request's CPU when the request makes it (the limiter's hook swapped for a bare `INCR`, same run); a "
         "`time.sleep(0)` in the same place adds 90 µs. On this virtual machine a thread that waits for I/O "
