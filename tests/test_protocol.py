@@ -1,6 +1,7 @@
 """Behaviour shared by every endpoint: pagination, problem answers, body limits and hostile bodies."""
 
 import json
+import re
 import socket
 
 import pytest
@@ -210,3 +211,29 @@ def test_each_hook_and_view_is_asked_once_whether_it_is_a_coroutine(database_url
     for _ in range(2):
         assert client.get("/api/v1/municipalities").status_code == 200
     assert asked == []
+
+
+def test_a_rule_that_another_rules_path_matches_is_always_checked_for_being_shadowed(app):
+    """The second URL match runs only for rules that api.routing finds may share a path with another:
+    for every pair of rules, a path of one that the other also matches must be among those it checks."""
+    from werkzeug.exceptions import NotFound
+    from werkzeug.routing import Map, Rule
+
+    from api.routing import _rivals
+
+    rules = list(app.url_map.iter_rules())
+    rivals = _rivals(app.url_map)
+    shared = 0
+    for other in rules:
+        path = re.sub(r"<[^>]+>", "x", other.rule)
+        for rule in rules:
+            if rule is other or not rule.arguments:
+                continue
+            try:
+                Map([Rule(rule.rule, endpoint="probe")]).bind("localhost").match(path)
+            except NotFound:
+                continue
+            shared += 1
+            paths, variable = rivals[id(rule)]
+            assert variable or path in paths, (rule.rule, other.rule)
+    assert shared >= 6  # /companies/facets, /review, /duplicates, /import; /sites/facets; /events/x.ics
