@@ -178,7 +178,9 @@ class ApiLimiter(Limiter):
         for limit in sorted(APPLICATION_LIMIT, key=lambda runtime: runtime.limit):
             arguments = [*([prefix] if prefix else []), limit.key_func(), limit.scope_for(request.endpoint or "", request.method)]
             allowed = self.limiter.hit(limit.limit, *arguments, cost=limit.deduction_amount)
-            setattr(g, COUNTED, (limit.limit, self.limiter.get_window_stats(limit.limit, *arguments)))
+            if not allowed or g.get(COUNTED) is None:
+                # The headers tell of the breached limit, else of the first (Flask-Limiter's choice too).
+                setattr(g, COUNTED, (limit.limit, self.limiter.get_window_stats(limit.limit, *arguments)))
             if not allowed:
                 raise RateLimitExceeded(limit)
 

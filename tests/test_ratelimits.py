@@ -208,3 +208,17 @@ def test_reads_and_a_route_with_a_limit_of_its_own_share_one_count_in_redis(redi
         editor = app.test_client()
         editor.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {create_key('editor')}"
         assert [editor.get("/api/v1/inquiries").headers["RateLimit-Remaining"] for _ in range(2)] == ["2", "1"]
+
+
+def test_a_setting_of_several_limits_counts_each_and_tells_of_the_one_that_binds(redis_counts, second_app):
+    with redis_counts() as settings:
+        client = second_app(**settings, RATELIMIT_ANONYMOUS="3/minute;100/hour").test_client()
+        answers = [client.get(URL) for _ in range(4)]
+        assert [answer.status_code for answer in answers] == [200, 200, 200, 429]
+        assert [answer.headers["RateLimit-Limit"] for answer in answers] == ["3"] * 4
+        assert [answer.headers["RateLimit-Remaining"] for answer in answers[:3]] == ["2", "1", "0"]
+    with redis_counts() as settings:
+        client = second_app(**settings, RATELIMIT_ANONYMOUS="2/hour;50/minute").test_client()
+        answers = [client.get(URL) for _ in range(3)]
+        assert [answer.status_code for answer in answers] == [200, 200, 429]
+        assert answers[2].headers["RateLimit-Limit"] == "2" and int(answers[2].headers["Retry-After"]) > 60
