@@ -1,8 +1,9 @@
 """Reads validated without a database round trip, kept true across workers and hosts by a data version.
 
 Every commit that wrote anything increments a counter in the rate limits' Redis (api.ratelimits)
-after the database has committed and before the write is answered; the script that counts each
-request's rate limit reads the counter in the same round trip. A read remembers, per URL, view and
+after the database has committed and before the write is answered, and publishes it; each process
+hears of it on its subscription (api.data_version), and the rate-limit count puts the version it knows
+in g.data_version (from Redis itself when the count asks it). A read remembers, per URL, view and
 media type, the ETag it computed and the version it saw. While the version is unchanged no commit
 has happened since anywhere, so the ETag holds: a 304, or the answer from the answer cache, then
 needs no database at all. After a write on any instance the next request sees a new version and
@@ -14,7 +15,7 @@ records: not of the clock, nor of who asks) is kept with the version it was buil
 before the view while that version holds, keyed by the URL and Accept (what such an answer depends on).
 The request is still counted, logged and given its headers by the same hooks; only the view is skipped.
 
-Without the Redis store (memory:// limits, Redis unreachable) no version is read and every read takes
+Without the Redis store (memory:// limits, Redis unreachable, not subscribed) no version is known and every read takes
 the database path. What is remembered also expires after VALIDATED_FOR_SECONDS, which bounds how long
 a change made outside the app (psql, a restored backup, a failed bump) can go unseen.
 """

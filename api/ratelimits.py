@@ -1,9 +1,10 @@
 """Rate limits with Flask-Limiter: one count per API key (per address without one), a limit per role."""
 
 import math
-import secrets
+import threading
 import time
 
+from cachetools import TLRUCache
 from flask import Flask, current_app, g, has_request_context, request
 from flask_limiter import ApplicationLimit, Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
@@ -12,6 +13,7 @@ from limits.storage import RedisStorage
 from limits.strategies import STRATEGIES, FixedWindowRateLimiter
 from werkzeug.exceptions import Unauthorized
 
+from api.data_version import VersionWatcher, random_start
 from api.errors import problem
 from api.i18n import _, library_gettext
 from api.keys import request_principal
@@ -27,8 +29,7 @@ LIMIT_SETTINGS = {
 
 
 # limits' own incr_expire.lua, answering the window's remaining time and the data version
-# (api.freshness) as well. A missing version starts from a random number, so that versions seen before
-# Redis lost its data are never seen again.
+# (api.data_version) as well.
 _INCREMENT_AND_TTL = """
 local amount = tonumber(ARGV[2])
 local current = redis.call("incrby", KEYS[1], amount)
@@ -38,48 +39,100 @@ end
 redis.call("set", KEYS[2], ARGV[3], "NX")
 return {current, redis.call("pttl", KEYS[1]), redis.call("get", KEYS[2])}
 """
+# The channel has the key's name: every process subscribed to it hears of the write (api.data_version).
 _NEXT_DATA_VERSION = """
 redis.call("set", KEYS[1], ARGV[1], "NX")
-return redis.call("incr", KEYS[1])
+local version = redis.call("incr", KEYS[1])
+redis.call("publish", KEYS[1], version)
+return version
 """
 DATA_VERSION_KEY = "data-version"
 
+# A client that keeps asking is counted in leases: a process adds several hits to the client's count in
+# Redis at once and spends them on the client's next requests without asking Redis again. A lease
+# starts at one hit, doubles while the client keeps using them up, up to MAX_LEASE, and never exceeds
+# 1/LEASE_SHARE of what the limit has left, so near the limit every hit is counted alone. Every hit a
+# client is let through was counted in Redis before it was answered, so no client ever gets more than
+# its limit; hits leased and not used before the window ends are lost to the client (at most a
+# LEASE_SHARE-th of what was left per process, one hit near the limit). Once Redis has refused a client,
+# the process refuses it until the window ends without asking again.
+MAX_LEASE = 64
+LEASE_SHARE = 16
 
-def _random_start() -> str:
-    return str(secrets.randbelow(2**52))
+
+class _Lease:
+    __slots__ = ("left", "count", "reset", "size")
+
+    def __init__(self, left: int, count: int, reset: float, size: int):
+        # Hits still to spend; the count after the last one spent; the window's end (time.time()); the
+        # lease's size, which the next lease may double.
+        self.left, self.count, self.reset, self.size = left, count, reset, size
+
+
+# Processes and apps that count in the same Redis under the same prefix share one watcher.
+_watchers: dict[tuple, VersionWatcher] = {}
+_watchers_lock = threading.Lock()
+
+
+def _watcher(redis, key: str) -> VersionWatcher:
+    where = (tuple(sorted((name, str(value)) for name, value in redis.connection_pool.connection_kwargs.items())), key)
+    with _watchers_lock:
+        return _watchers.setdefault(where, VersionWatcher(redis, key))
 
 
 class FixedWindowWithStats(FixedWindowRateLimiter):
     """limits' fixed window, remembering what each hit learnt for the answer's RateLimit-* headers.
 
     The stock strategy asks the store three times per request: INCR for the decision, then GET and
-    TTL for the headers. Here one script on Redis answers the count and the time left together
-    (other stores, in-process, are asked as before), and the headers reuse that answer.
+    TTL for the headers. With Redis, one script answers the count and the time left together, in
+    leases (above), and the data version comes from the process's watcher (api.data_version), so a
+    client's requests mostly make no round trip at all. Other stores (in-process) are asked as before.
     """
 
     def __init__(self, storage):
         super().__init__(storage)
         # Registering sends nothing; redis-py loads the script on first use (and again after a Redis restart).
-        redis = isinstance(storage, RedisStorage)
-        self.increment_and_ttl = storage.get_connection().register_script(_INCREMENT_AND_TTL) if redis else None
-        self.next_data_version = storage.get_connection().register_script(_NEXT_DATA_VERSION) if redis else None
+        redis = storage.get_connection() if isinstance(storage, RedisStorage) else None
+        self.increment_and_ttl = redis.register_script(_INCREMENT_AND_TTL) if redis else None
+        self.next_data_version = redis.register_script(_NEXT_DATA_VERSION) if redis else None
         self.data_version_key = storage.prefixed_key(DATA_VERSION_KEY) if redis else None
+        self.watcher = _watcher(redis, self.data_version_key) if redis else None
+        self._leases: TLRUCache = TLRUCache(maxsize=100_000, ttu=lambda _key, lease, _now: lease.reset, timer=time.time)
+        self._leases_lock = threading.Lock()
 
     def hit(self, item: RateLimitItem, *identifiers: str, cost: int = 1) -> bool:
         key = item.key_for(*identifiers)
         if self.increment_and_ttl is not None:
-            count, ttl_ms, version = self.increment_and_ttl(
-                [self.storage.prefixed_key(key), self.data_version_key], [item.get_expiry(), cost, _random_start()]
-            )
-            reset = time.time() + max(int(ttl_ms), 0) / 1000
+            allowed, stats, version = self._hit_in_redis(item, key, cost)
             if has_request_context():
                 g.data_version = version
-        else:
-            count = self.storage.incr(key, item.get_expiry(), amount=cost)
-            reset = self.storage.get_expiry(key)
+                g.rate_limit_window = (key, stats)
+            return allowed
+        count = self.storage.incr(key, item.get_expiry(), amount=cost)
         if has_request_context():
-            g.rate_limit_window = (key, WindowStats(reset, max(0, item.amount - int(count))))
+            g.rate_limit_window = (key, WindowStats(self.storage.get_expiry(key), max(0, item.amount - int(count))))
         return int(count) <= item.amount
+
+    def _hit_in_redis(self, item: RateLimitItem, key: str, cost: int) -> tuple[bool, WindowStats, bytes | None]:
+        with self._leases_lock:
+            lease = self._leases.get(key)
+            if lease is not None and (lease.left >= cost or lease.count > item.amount):
+                # A count past the limit only grows until the window ends: refused here without asking.
+                allowed = lease.left >= cost
+                lease.left -= cost if allowed else 0
+                lease.count += cost
+                return allowed, WindowStats(lease.reset, max(0, item.amount - lease.count)), self.watcher.current()
+        size = cost
+        if lease is not None and cost == 1:
+            size = max(1, min(lease.size * 2, MAX_LEASE, (item.amount - lease.count) // LEASE_SHARE))
+        count, ttl_ms, version = self.increment_and_ttl(
+            [self.storage.prefixed_key(key), self.data_version_key], [item.get_expiry(), size, random_start()]
+        )
+        reset = time.time() + max(int(ttl_ms), 0) / 1000
+        spent = int(count) - size + cost  # the count with this request's hit, the lease's others unspent
+        with self._leases_lock:
+            self._leases[key] = _Lease(max(0, min(int(count), item.amount) - spent), spent, reset, size)
+        return spent <= item.amount, WindowStats(reset, max(0, item.amount - spent)), version
 
     def get_window_stats(self, item: RateLimitItem, *identifiers: str) -> WindowStats:
         remembered = g.get("rate_limit_window") if has_request_context() else None
@@ -87,13 +140,26 @@ class FixedWindowWithStats(FixedWindowRateLimiter):
             return remembered[1]
         return super().get_window_stats(item, *identifiers)
 
-
     def bump_data_version(self) -> bool:
         """Count a committed write (api.freshness); False when there is no Redis to count it in."""
         if self.next_data_version is None:
             return False
-        self.next_data_version([self.data_version_key], [_random_start()])
+        try:
+            self.watcher.saw(self.next_data_version([self.data_version_key], [random_start()]))
+        except Exception:
+            self.watcher.forget()
+            raise
         return True
+
+    def clear(self, item: RateLimitItem, *identifiers: str) -> None:
+        with self._leases_lock:
+            self._leases.pop(item.key_for(*identifiers), None)
+        super().clear(item, *identifiers)
+
+    def forget_leases(self) -> None:
+        """The counts were reset: hits leased before are gone with them."""
+        with self._leases_lock:
+            self._leases.clear()
 
 
 STRATEGIES["fixed-window-with-stats"] = FixedWindowWithStats
@@ -143,12 +209,15 @@ def client_limit() -> str:
 # The application-wide limit, one per role, shared by all routes (a default limit would count each
 # endpoint apart).
 APPLICATION_LIMIT = ApplicationLimit(client_limit, key_function=client_key)
-# On a view whose route has a limit of its own (per_address): the methods Flask-Limiter counts for it.
-ROUTE_LIMITED = "route_limited_methods"
 COUNTED = "ratelimits.counted"
 
 
 class ApiLimiter(Limiter):
+    def reset(self) -> None:
+        if isinstance(self.limiter, FixedWindowWithStats):
+            self.limiter.forget_leases()
+        super().reset()
+
     def _check_request_limit(self, callable_name: str | None = None, in_middleware: bool = True) -> None:
         # Flask-Limiter's own exemptions are decided after it has resolved every limit and meta limit,
         # which cost the probes a fifth of their time; requests outside the API skip the check at once.
@@ -164,11 +233,9 @@ class ApiLimiter(Limiter):
         super()._check_request_limit(callable_name, in_middleware)
 
     def _counts_directly(self) -> bool:
-        """Whether the application limit alone applies and Redis counts it (not the in-memory fallback)."""
+        """Whether Redis counts (not the in-memory fallback): the check before the view is the application limit's alone."""
         strategy = self.limiter
-        view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
-        return (isinstance(strategy, FixedWindowWithStats) and strategy.increment_and_ttl is not None
-                and request.method not in getattr(view, ROUTE_LIMITED, ()))
+        return isinstance(strategy, FixedWindowWithStats) and strategy.increment_and_ttl is not None
 
     def _count_application_limit(self) -> None:
         """Count the request as Flask-Limiter's check would (the same keys, in the same store), without
@@ -196,19 +263,13 @@ limiter = ApiLimiter(
 
 
 def per_address(setting: str):
-    """A limit of its own for one route, counted per client address whatever the key, on top of the application's.
+    """A limit of its own for one view method, counted per client address whatever the key, on top of the application's.
 
     For anonymous forms that write (inquiries): a key does not lift it, and each address has its own count.
+    Flask-Limiter checks it when the method is called; the application's limit is counted before, as for
+    every request.
     """
-    methods = ("POST",)
-    limited = limiter.limit(lambda: current_app.config[setting], key_func=get_remote_address, methods=list(methods))
-
-    def decorate(view):
-        view = limited(view)
-        setattr(view, ROUTE_LIMITED, methods)
-        return view
-
-    return decorate
+    return limiter.limit(lambda: current_app.config[setting], key_func=get_remote_address)
 
 
 # Per-route limits (see per_address), checked at start like the roles' ones.

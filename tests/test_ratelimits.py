@@ -1,5 +1,6 @@
 """Rate limits: one count per key (per address without one), a limit per role, 429 with Retry-After."""
 
+import contextlib
 import time
 
 import pytest
@@ -188,12 +189,14 @@ def test_clearing_one_apps_counts_leaves_another_apps_in_the_same_redis(redis_ur
     server.close()
 
 
-def test_reads_and_a_route_with_a_limit_of_its_own_share_one_count_in_redis(redis_counts, second_app, seeded, create_key):
-    """GETs are counted by ApiLimiter itself, an inquiry's POST by Flask-Limiter (it has a limit of its own):
-    both under the same key, so neither path gives a client more than its limit."""
+@pytest.mark.parametrize("store", ["memory", "redis"])
+def test_reads_and_a_route_with_a_limit_of_its_own_share_one_count(store, redis_counts, second_app, seeded, create_key):
+    """GETs are counted by ApiLimiter itself (with Redis), an inquiry's POST by Flask-Limiter too (it has a
+    limit of its own): both under the same key, so neither path gives a client more than its limit."""
     from tests.test_inquiries import inquiry
 
-    with redis_counts() as settings:
+    memory = contextlib.nullcontext({"RATELIMIT_STORAGE_URI": "memory://"})
+    with memory if store == "memory" else redis_counts() as settings:
         app = second_app(**settings, RATELIMIT_ANONYMOUS="4/minute", RATELIMIT_EDITOR="3/minute")
         anonymous = app.test_client()
         assert [anonymous.get(URL).headers["RateLimit-Remaining"] for _ in range(2)] == ["3", "2"]

@@ -81,8 +81,8 @@ def _about(data: dict) -> tuple[dict, set[str]]:
 
 @blp.route("")
 class InquiriesViews(MethodView):
-    decorators = [per_address("RATELIMIT_INQUIRY")]
-
+    # On the method, not the class: the list's GET is counted like any read, by the application limit alone.
+    @per_address("RATELIMIT_INQUIRY")
     @blp.arguments(InquiryRequestSchema)
     @blp.response(202, InquiryReceivedSchema)
     @blp.doc(operationId="sendInquiry")
