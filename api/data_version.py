@@ -14,22 +14,19 @@ the writer takes the new version itself.
 """
 
 import logging
-import os
 import secrets
 import threading
 import time
 
 from redis import Redis
 
+from api import process
+
 log = logging.getLogger(__name__)
 
 PING_SECONDS = 2.0
 SILENCE_SECONDS = 6.0
 RETRY_SECONDS = (0.1, 5.0)  # first and longest pause before subscribing again
-
-# This process's id, kept without a system call per request (a fork's child gets its own).
-_process = {"pid": os.getpid()}
-os.register_at_fork(after_in_child=lambda: _process.update(pid=os.getpid()))
 
 
 def random_start() -> str:
@@ -50,7 +47,7 @@ class VersionWatcher:
 
     def current(self) -> bytes | None:
         """The version, or None while this process cannot vouch for it (not subscribed, or Redis silent)."""
-        if self._started_in != _process["pid"]:
+        if self._started_in != process.pid():
             self._start()
         if time.monotonic() - self._heard_at > SILENCE_SECONDS:
             return None
@@ -70,10 +67,10 @@ class VersionWatcher:
 
     def _start(self) -> None:
         with self._lock:
-            if self._started_in == _process["pid"]:
+            if self._started_in == process.pid():
                 return
             # After a fork the parent's thread is gone: each process subscribes for itself.
-            self._started_in = _process["pid"]
+            self._started_in = process.pid()
             self._version = None
         threading.Thread(target=self._run, name="data-version", daemon=True).start()
 

@@ -317,5 +317,12 @@ def register_rate_limits(app: Flask) -> None:
     # clearing one app's counts, which deletes the keys under its prefix, leaves the other apps' alone.
     app.config["RATELIMIT_STORAGE_OPTIONS"] = {**app.config["RATELIMIT_STORAGE_OPTIONS"], "key_prefix": app.config["RATELIMIT_KEY_PREFIX"]}
     app.before_request(_identify_first)  # registered first, so it runs before the limiter's check
+    # Flask-Limiter's after_request adds its own headers (off: rate_limit_headers writes the IETF draft's)
+    # and settles deduct_when limits (none here); its teardown clears a context kept on the request,
+    # which goes with it. Both cost every request and do nothing here: only its check is kept.
+    hooks = (app.after_request_funcs[None], app.teardown_request_funcs[None])
+    kept = [list(funcs) for funcs in hooks]
     limiter.init_app(app)
+    for funcs, before in zip(hooks, kept):
+        funcs[:] = before
     app.register_error_handler(RateLimitExceeded, _too_many_requests)
