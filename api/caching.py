@@ -24,6 +24,22 @@ SHARED_STATUSES = frozenset({200, 203, 204, 300, 301, 304, 308, 404, 405, 410, 4
 VARY = ("Authorization", "Accept")
 
 
+def vary_on(response, *names: str) -> None:
+    """Add request headers to the answer's Vary, each once.
+
+    werkzeug's `response.vary` parses the header into a set and writes it back on each change, a cost
+    every API answer paid several times; this writes the header once, keeping its order.
+    """
+    present = response.headers.get("Vary")
+    if not present:
+        response.headers["Vary"] = ", ".join(names)
+        return
+    have = {name.strip().lower() for name in present.split(",")}
+    missing = [name for name in names if name.lower() not in have]
+    if missing and "*" not in have:
+        response.headers["Vary"] = ", ".join([present, *missing])
+
+
 def personal(view):
     """Mark a view function or MethodView class whose answers are never shared, even without a key."""
     view.personal_answers = True
@@ -45,7 +61,7 @@ def cache_headers(response):
         # Probes must reach this instance, and /metrics is for the operator only.
         response.headers.setdefault("Cache-Control", NOT_STORED)
         return response
-    response.vary.update(VARY)
+    vary_on(response, *VARY)
     if "Cache-Control" in response.headers:
         return response
     if "Authorization" in request.headers or _is_personal():

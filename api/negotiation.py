@@ -3,6 +3,7 @@
 from flask import request
 from werkzeug.exceptions import NotAcceptable
 
+from api.caching import vary_on
 from api.i18n import _
 
 
@@ -18,5 +19,5 @@ def preferred(*offered: str) -> str:
 
 def vary_on_accept(response):
     """Mark a negotiated JSON answer, so that caches keep its representations apart."""
-    response.vary.add("Accept")
+    vary_on(response, "Accept")
     return response

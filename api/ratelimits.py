@@ -1,5 +1,6 @@
 """Rate limits with Flask-Limiter: one count per API key (per address without one), a limit per role."""
 
+import functools
 import math
 import threading
 import time
@@ -209,6 +210,12 @@ def client_limit() -> str:
 # The application-wide limit, one per role, shared by all routes (a default limit would count each
 # endpoint apart).
 APPLICATION_LIMIT = ApplicationLimit(client_limit, key_function=client_key)
+
+
+@functools.lru_cache(maxsize=32)
+def _application_limits(setting: str) -> tuple:
+    """What APPLICATION_LIMIT yields for a role's setting, smallest first: parsed once, not on every request."""
+    return tuple(sorted(ApplicationLimit(setting, key_function=client_key), key=lambda runtime: runtime.limit))
 COUNTED = "ratelimits.counted"
 
 
@@ -242,7 +249,7 @@ class ApiLimiter(Limiter):
         resolving every limit, exemption and meta limit anew: that took a sixth of a cached read's time."""
         # The prefix Flask-Limiter puts before its keys (RATELIMIT_KEY_PREFIX of the app it first served).
         prefix = self._key_prefix
-        for limit in sorted(APPLICATION_LIMIT, key=lambda runtime: runtime.limit):
+        for limit in _application_limits(client_limit()):
             arguments = [*([prefix] if prefix else []), limit.key_func(), limit.scope_for(request.endpoint or "", request.method)]
             allowed = self.limiter.hit(limit.limit, *arguments, cost=limit.deduction_amount)
             if not allowed or g.get(COUNTED) is None:

@@ -2,6 +2,7 @@
 
 from flask import Flask, current_app, request
 
+from api.caching import vary_on
 from api.extensions import cors
 from api.smorest import API_PREFIX, SEARCH_CORRECTIONS_HEADER
 
@@ -33,7 +34,7 @@ def security_headers(response):
             response.headers.add(name, value)
     if request.path.startswith(API_PREFIX) and current_app.config["CORS_ORIGINS"]:
         # Flask-CORS adds this only for several origins, yet with one the CORS headers still depend on Origin.
-        response.vary.add("Origin")
+        vary_on(response, "Origin")
     return response
 
 
