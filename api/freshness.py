@@ -30,7 +30,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from api.auth import view_name
-from api.conditional import answer_304_if_fresh
+from api.conditional import NotModified
 from api.ratelimits import bump_data_version
 from api.smorest import API_PREFIX
 
@@ -41,7 +41,7 @@ WROTE = "freshness.wrote"
 REPLAYABLE = "freshness.replayable"
 # Bounded by bytes: a replayed answer holds its body.
 REPLAY_BYTES = 32 * 1024 * 1024
-_replays: TTLCache = TTLCache(maxsize=REPLAY_BYTES, ttl=VALIDATED_FOR_SECONDS, getsizeof=lambda entry: len(entry.body) + 1024)
+_replays: TTLCache = TTLCache(maxsize=REPLAY_BYTES, ttl=VALIDATED_FOR_SECONDS, getsizeof=lambda entry: len(entry.body or b"") + 1024)
 log = logging.getLogger(__name__)
 
 
@@ -80,7 +80,7 @@ def remember(media_type: str, etag: str, varies_on: tuple = ()) -> None:
 class Replay(NamedTuple):
     version: bytes
     etag: str
-    body: bytes
+    body: bytes | None  # None when only a 304 was seen: enough to answer revalidations
     headers: list[tuple[str, str]]
 
 
@@ -106,21 +106,32 @@ def replay() -> Response | None:
         entry = _replays.get(_replay_key())
     if entry is None or entry.version != version:
         return None
-    answer_304_if_fresh(entry.etag)
+    if request.if_none_match.contains_weak(entry.etag):
+        # Returned, not raised as answer_304_if_fresh does: raised, it went through Flask's exception
+        # handling and Flask-CORS's wrapper of it (which adds the CORS headers a second time).
+        return NotModified(entry.etag).get_response()
+    if entry.body is None:
+        return None
     return current_app.response_class(entry.body, headers=entry.headers)
 
 
 def keep(response: Response) -> Response:
     """Keep an answer marked replayable, as the view gave it (the hooks after this one add the rest).
 
-    One with translated text (Content-Language) is not kept: it depends on Accept-Language as well.
+    One with translated text (Content-Language) is not kept: it depends on Accept-Language as well. Of
+    a 304 only the ETag is kept (unless a 200 of the same version is), so that a client or a shared cache
+    that only ever revalidates is answered here too.
     """
     version = g.get("data_version")
-    if (g.get(REPLAYABLE) and version is not None and response.status_code == 200 and _anonymous_get()
+    if not (g.get(REPLAYABLE) and version is not None and response.status_code in (200, 304) and _anonymous_get()
             and "Content-Language" not in response.headers):
-        entry = Replay(version, response.get_etag()[0], response.get_data(), list(response.headers.items()))
-        with _lock:
-            _replays[_replay_key()] = entry
+        return response
+    key, etag = _replay_key(), response.get_etag()[0]
+    with _lock:
+        if response.status_code == 200:
+            _replays[key] = Replay(version, etag, response.get_data(), list(response.headers.items()))
+        elif (kept := _replays.get(key)) is None or kept.version != version:
+            _replays[key] = Replay(version, etag, None, [])
     return response
 
 

@@ -91,6 +91,31 @@ def test_anonymous_answers_are_replayed_without_the_view_exactly_as_it_gave_them
     assert statements == []
 
 
+def test_revalidations_are_replayed_from_a_304_alone_which_never_answers_a_plain_get(versioned, seeded, client, monkeypatch):
+    """A client or shared cache that only revalidates (its kept 200 expired here) is answered before the view too."""
+    from api import freshness
+    from api.resources import records
+
+    app, _ = versioned
+    company = client.get("/api/v1/companies?page_size=1").get_json()[0]["id"]
+    anonymous = app.test_client()
+    for url in (f"/api/v1/companies/{company}", "/api/v1/companies?municipality=226&page_size=50"):
+        full = anonymous.get(url)
+        conditional = {"If-None-Match": full.headers["ETag"], "Origin": "https://example.org"}
+        freshness._replays.clear()
+        by_the_view = anonymous.get(url, headers=conditional)
+        assert by_the_view.status_code == 304
+
+        checked = []
+        view_check = records.answer_304_if_fresh
+        monkeypatch.setattr(records, "answer_304_if_fresh", lambda etag: (checked.append(etag), view_check(etag)))
+        replayed = anonymous.get(url, headers=conditional)
+        assert _answer(replayed) == _answer(by_the_view) and checked == []
+        # Only the ETag was kept: a GET without it is the view's.
+        assert _answer(anonymous.get(url)) == _answer(full) and checked == [full.get_etag()[0]]
+        monkeypatch.setattr(records, "answer_304_if_fresh", view_check)
+
+
 def test_answers_asked_with_a_key_are_never_replayed(versioned, seeded, client):
     app, _ = versioned
     draft = client.post("/api/v1/companies", json={**payloads.company(), "municipality": "226", "status": "draft"}).get_json()

@@ -230,13 +230,13 @@ def read(
         keys = len(primary_key)
         etag = _record_etag(model, tuple(row[:keys]), row[keys], tuple(row[keys + 1:]), media_type)
         freshness.remember(media_type, etag)
+    freshness.replayable()  # the answer, 304 or 200
     answer_304_if_fresh(etag)
 
     def build():
         record = get_or_404(*lookup())
         return (serialize(schema, record) if render is None else render(record)), {}
 
-    freshness.replayable()
     return cached_answer(etag, build, media_type)
 
 
@@ -270,9 +270,9 @@ def read_derived(
         etag = make_etag(request.url, view_name(), media_type, stamps, clock() if uses_clock else None, *varies_on)
         if not uses_clock:
             freshness.remember(media_type, etag, varies_on)
-    answer_304_if_fresh(etag)
     if not uses_clock and not varies_on:
-        freshness.replayable()
+        freshness.replayable()  # the answer, 304 or 200
+    answer_304_if_fresh(etag)
     return cached_answer(etag, lambda: build(data_stamps(dependencies(model)) if stamps is None else stamps), media_type)
 
 
