@@ -52,11 +52,11 @@ DATA_VERSION_KEY = "data-version"
 # A client that keeps asking is counted in leases: a process adds several hits to the client's count in
 # Redis at once and spends them on the client's next requests without asking Redis again. A lease
 # starts at one hit, doubles while the client keeps using them up, up to MAX_LEASE, and never exceeds
-# 1/LEASE_SHARE of what the limit has left, so near the limit every hit is counted alone. Every hit a
-# client is let through was counted in Redis before it was answered, so no client ever gets more than
-# its limit; hits leased and not used before the window ends are lost to the client (at most a
-# LEASE_SHARE-th of what was left per process, one hit near the limit). Once Redis has refused a client,
-# the process refuses it until the window ends without asking again.
+# 1/LEASE_SHARE of what the limit had left at the process's last count, so near the limit every hit is
+# counted alone. Every hit a client is let through was counted in Redis before it was answered, so no
+# client ever gets more than its limit; hits leased and not used before the window ends are lost to the
+# client (at most one lease per process, one hit near the limit). Once Redis has refused a client, the
+# process refuses it until the window ends without asking again (the count only grows in a window).
 MAX_LEASE = 64
 LEASE_SHARE = 16
 
