@@ -44,6 +44,7 @@ class VersionWatcher:
         self._lock = threading.Lock()
         self._started_in: int | None = None
         self._reconnect = threading.Event()
+        self._pause = RETRY_SECONDS[0]  # before subscribing again; reset by each subscription
 
     def current(self) -> bytes | None:
         """The version, or None while this process cannot vouch for it (not subscribed, or Redis silent)."""
@@ -75,7 +76,6 @@ class VersionWatcher:
         threading.Thread(target=self._run, name="data-version", daemon=True).start()
 
     def _run(self) -> None:
-        self._pause = RETRY_SECONDS[0]
         while True:
             try:
                 self._listen()

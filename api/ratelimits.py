@@ -117,12 +117,15 @@ class FixedWindowWithStats(FixedWindowRateLimiter):
     def _hit_in_redis(self, item: RateLimitItem, key: str, cost: int) -> tuple[bool, WindowStats, bytes | None]:
         with self._leases_lock:
             lease = self._leases.get(key)
-            if lease is not None and (lease.left >= cost or lease.count > item.amount):
+            spent_locally = lease is not None and (lease.left >= cost or lease.count > item.amount)
+            if spent_locally:
                 # A count past the limit only grows until the window ends: refused here without asking.
                 allowed = lease.left >= cost
                 lease.left -= cost if allowed else 0
                 lease.count += cost
-                return allowed, WindowStats(lease.reset, max(0, item.amount - lease.count)), self.watcher.current()
+                stats = WindowStats(lease.reset, max(0, item.amount - lease.count))
+        if spent_locally:
+            return allowed, stats, self.watcher.current()
         size = cost
         if lease is not None and cost == 1:
             size = max(1, min(lease.size * 2, MAX_LEASE, (item.amount - lease.count) // LEASE_SHARE))
@@ -216,6 +219,8 @@ APPLICATION_LIMIT = ApplicationLimit(client_limit, key_function=client_key)
 def _application_limits(setting: str) -> tuple:
     """What APPLICATION_LIMIT yields for a role's setting, smallest first: parsed once, not on every request."""
     return tuple(sorted(ApplicationLimit(setting, key_function=client_key), key=lambda runtime: runtime.limit))
+
+
 COUNTED = "ratelimits.counted"
 
 
