@@ -172,3 +172,31 @@ def test_an_import_row_equal_to_the_record_adds_no_history(client, created):
     answer = client.post("/api/v1/companies/import", json=[row])
     assert answer.get_json() == {"created": 0, "updated": 0, "unchanged": 1}
     assert _state(client, url) == before
+
+
+def test_a_writes_etag_is_the_etag_of_the_next_read(client, seeded):
+    """A write's answer takes the stamps of the records it refers to from those it loaded, not from another read."""
+    draft = client.post("/api/v1/spearheads", json=payloads.spearhead("draft-bioeconomy", status="draft")).get_json()
+    published = client.get("/api/v1/spearheads").get_json()[0]["id"]
+    company = client.post("/api/v1/companies", json=payloads.company(municipality="226", spearheads=[published]))
+    site = client.post("/api/v1/sites", json=payloads.site())
+    event = client.post("/api/v1/events", json=payloads.event())
+    for created, change in (
+        (company, {"spearheads": [published, draft["id"]], "municipality": "931"}),
+        (site, {"availability": "reserved"}),
+        (event, {"municipalities": ["226", "931"]}),
+    ):
+        assert created.status_code == 201, created.get_json()
+        url = created.headers["Location"]
+        assert client.get(url).headers["ETag"] == created.headers["ETag"]
+        written = client.patch(url, json=change, headers={"If-Match": created.headers["ETag"]}, content_type="application/merge-patch+json")
+        assert written.status_code == 200, written.get_json()
+        assert written.headers["ETag"] != created.headers["ETag"]
+        assert client.get(url).headers["ETag"] == written.headers["ETag"]
+    # The links the write made are what the stamps cover: a change to the draft it linked moves the ETag.
+    url = company.headers["Location"]
+    before = client.get(url).headers["ETag"]
+    spearhead = client.get(f"/api/v1/spearheads/{draft['id']}")
+    client.patch(f"/api/v1/spearheads/{draft['id']}", json={"priority": 3}, headers={"If-Match": spearhead.headers["ETag"]},
+                 content_type="application/merge-patch+json")
+    assert client.get(url).headers["ETag"] != before

@@ -99,23 +99,45 @@ def get_or_404(query: Select, description: str):
     return record
 
 
+@cache
 def _referred(model) -> list[tuple]:
-    """(target model, condition on `model`'s row, link table or None, link table's condition on the target)
-    for each kind of record `model` refers to.
+    """(target model, condition on `model`'s row, link table or None, link table's condition on the target,
+    the targets of a loaded record) for each kind of record `model` refers to.
 
     Links (a company's spearheads) and references (its municipality) are shown or filtered by, and
     their visibility decides what a reader sees; link tables change only with their owner's stamp.
     """
     mapper = model.__mapper__
     found = [
-        (relationship.mapper.class_, relationship.primaryjoin, relationship.secondary, relationship.secondaryjoin)
+        (relationship.mapper.class_, relationship.primaryjoin, relationship.secondary, relationship.secondaryjoin,
+         _linked(relationship.key))
         for relationship in mapper.relationships
     ]
     for foreign_key in mapper.local_table.foreign_keys:
         for other in mapper.registry.mappers:
             if other.local_table is foreign_key.column.table:
-                found.append((other.class_, foreign_key.parent == foreign_key.column, None, None))
+                if (foreign_key.column,) != tuple(other.primary_key):
+                    raise TypeError(f"{model.__name__} refers to {other.class_.__name__} by a column other than its key.")
+                reference = mapper.get_property_by_column(foreign_key.parent).key
+                found.append((other.class_, foreign_key.parent == foreign_key.column, None, None, _referenced(other.class_, reference)))
     return [reference for reference in found if hasattr(reference[0], "first_published_at") and reference[0] is not model]
+
+
+def _linked(key: str) -> Callable[[Any], list]:
+    def targets(record) -> list:
+        linked = getattr(record, key)
+        return list(linked) if isinstance(linked, list | set | tuple) else [linked]
+
+    return targets
+
+
+def _referenced(target, key: str) -> Callable[[Any], list]:
+    def targets(record) -> list:
+        value = getattr(record, key)
+        # The session's own copy when it holds one (the write resolved it): no round trip.
+        return [] if value is None else [db.session.get(target, value)]
+
+    return targets
 
 
 @cache
@@ -138,7 +160,7 @@ def _referred_stamps(model, public: bool) -> tuple:
     the public sees of the companies linked to it (and only of those).
     """
     columns = []
-    for target, condition, link_table, link_condition in _referred(model):
+    for target, condition, link_table, link_condition, _targets in _referred(model):
         latest = select(func.max(target.updated_at))
         if link_table is not None:
             latest = latest.select_from(link_table).join(target, link_condition)
@@ -194,14 +216,20 @@ def _record_etag(model, primary_key: tuple, version: int, stamps: tuple, media_t
 
 
 def record_etag(record, media_type: str = "application/json") -> str:
-    """The ETag of the record as this reader gets it in `media_type` (as read() gives it)."""
+    """The ETag of the record as this reader gets it in `media_type`, as read() gives it: the answer of a write.
+
+    The stamps of the records it refers to are taken from the records the write loaded (what
+    _referred_stamps reads in SQL), so the answer takes no round trip after the commit. A record
+    that another writer changed meanwhile only makes the next conditional GET a 200: If-Match
+    compares the version alone.
+    """
     model = type(record)
-    primary_key = tuple(model.__mapper__.primary_key_from_instance(record))
-    stamps = _referred_stamps(model, not sees_drafts())
-    if stamps:
-        conditions = [column == value for column, value in zip(model.__mapper__.primary_key, primary_key)]
-        stamps = tuple(db.session.execute(select(*stamps).where(*conditions)).one())
-    return _record_etag(model, primary_key, record.version, stamps, media_type)
+    public = not sees_drafts()
+    stamps = []
+    for *_, targets in _referred(model):
+        times = [item.updated_at for item in targets(record) if item is not None and not (public and item.first_published_at is None)]
+        stamps.append(max(times, default=None))
+    return _record_etag(model, tuple(model.__mapper__.primary_key_from_instance(record)), record.version, tuple(stamps), media_type)
 
 
 def read(

@@ -78,27 +78,21 @@ def count(connection, removed: list[dict], added: list[dict]) -> None:
 
 
 def _apply(connection, kind: str, changed: dict[str, list[int]]) -> None:
+    """Add the changes to the stored counts in the statement that writes them: no read of the counts first."""
     version = _next_version(connection, kind)
-    c = terms_table.c
-    terms = sorted(changed)
-    stored = {}
-    for start in range(0, len(terms), BATCH):
-        query = select(c.term, c.published, c.total).where(c.kind == kind, c.term.in_(terms[start : start + BATCH]))
-        stored.update({row.term: (row.published, row.total) for row in connection.execute(query)})
     rows = [
-        {
-            "kind": kind,
-            "term": term,
-            "published": stored.get(term, (0, 0))[0] + changed[term][0],
-            "total": stored.get(term, (0, 0))[1] + changed[term][1],
-            "version": version,
-        }
-        for term in terms
+        {"kind": kind, "term": term, "published": changed[term][0], "total": changed[term][1], "version": version}
+        for term in sorted(changed)
     ]
+    c = terms_table.c
     statement = _insert(connection)(terms_table)
     statement = statement.on_conflict_do_update(
         index_elements=["kind", "term"],
-        set_={name: statement.excluded[name] for name in ("published", "total", "version")},
+        set_={
+            "published": c.published + statement.excluded.published,
+            "total": c.total + statement.excluded.total,
+            "version": statement.excluded.version,
+        },
     )
     for start in range(0, len(rows), BATCH):
         connection.execute(statement, rows[start : start + BATCH])
