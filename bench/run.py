@@ -4,7 +4,8 @@
 
 For each size: a fresh database, migrated and seeded with N synthetic companies; the app under gunicorn
 with gunicorn.conf.py as in production, and beside it bench/floor_app.py under the same settings,
-replaying the app's own answers. wrk drives both over loopback with the same load, interleaved
+replaying the app's own answers (for the PATCH scenario, bench/write_floor_app.py: a bare write of the
+same row, since a replayed answer writes nothing). wrk drives both over loopback with the same load, interleaved
 (floor/app, then app/floor, ...) because the machine may be shared; the report gives medians and the
 ratio app/floor, checks them against the targets, and measures the CSV export and import.
 """
@@ -52,6 +53,8 @@ class Scenario:
     note: str = ""
     # The companies the PATCH scenario edits, one per connection.
     ids: list[str] = field(default_factory=list)
+    # Measured against a floor that writes (bench/write_floor_app.py) instead of one that replays.
+    writes: bool = False
 
 
 @dataclass
@@ -181,8 +184,12 @@ def run_size(size, options, load, env, settings, scratch: Path, context) -> Size
             answers_file = scratch / f"floor-{size}.json"
             answers_file.write_text(json.dumps(answers), encoding="utf-8")
             floor_env = {**env, "BENCH_FLOOR_ANSWERS": str(answers_file)}
-            with servers.serve(f"floor-{size}", "bench.floor_app:app", floor_env, settings["workers"], scratch) as floor:
+            with (
+                servers.serve(f"floor-{size}", "bench.floor_app:app", floor_env, settings["workers"], scratch) as floor,
+                servers.serve(f"write-floor-{size}", "bench.write_floor_app:app", app_env, settings["workers"], scratch) as write_floor,
+            ):
                 check_workers(floor, settings)
+                check_workers(write_floor, settings)
                 check_floor(floor, answers)
                 lua_env = {**os.environ, **lua_settings(scenarios, authorization)}
                 for scenario in scenarios:
@@ -192,7 +199,7 @@ def run_size(size, options, load, env, settings, scratch: Path, context) -> Size
                         run.unavailable[scenario.key] = scenario
                         print(f"{scenario.title}: not available ({scenario.unavailable})", flush=True)
                         continue
-                    run.measured[scenario.key] = measure(scenario, app, floor, load, options, lua_env)
+                    run.measured[scenario.key] = measure(scenario, app, write_floor if scenario.writes else floor, load, options, lua_env)
             chosen = [scenario for scenario in scenarios if scenario.key in options.scenarios]
             run.uncached = uncached(app, chosen, scenarios, options.uncached_rounds, authorization)
             if set(options.scenarios) == set(SCENARIOS):
@@ -264,7 +271,7 @@ def prepare(app, load: wrk.Load, authorization: str | None) -> tuple[list[Scenar
     conditional.unavailable, _ = ask("GET", by_id.path, 304, True, conditional.headers)
 
     patch = Scenario("patch", "PATCH with If-Match", "PATCH", "/api/v1/companies/{own company}", 200,
-                     script=PATCH_SCRIPT)
+                     script=PATCH_SCRIPT, writes=True)
     patch.note = f"Each of the {load.connections} connections edits its own company"
     patch.ids = [item["id"] for item in json.loads(app.request("GET", f"/api/v1/companies?municipality={PATCHED_MUNICIPALITY}&page_size={load.connections}")[2])]
     if len(patch.ids) < load.connections:
