@@ -64,7 +64,8 @@ def test_a_list_costs_the_same_statements_whatever_its_page_size(app, client, po
 def test_a_patch_answers_the_record_as_written_without_reading_it_back(app, client, seeded):
     """After its change is recorded a PATCH reads nothing (its ETag's stamps of linked records come from the
     records it loaded), and a Business ID the write keeps is not looked up again; the answer is what the next GET returns."""
-    created = client.post("/api/v1/companies", json=payloads.company())
+    spearhead = client.get("/api/v1/spearheads").get_json()[0]["id"]
+    created = client.post("/api/v1/companies", json=payloads.company(municipality="226", spearheads=[spearhead]))
     url = f"/api/v1/companies/{created.get_json()['id']}"
     with statements(app) as sent:
         patched = client.patch(url, json={"founded_year": 1961, "tags": ["saha"]}, headers={"If-Match": created.headers["ETag"]})

@@ -11,6 +11,11 @@ from api.i18n import _
 from api.models.base import LocalizedText
 from api.serialization import plan_for
 
+# The records the writes of a session resolved, held for as long as it lives (or until a bulk writer
+# empties it): its identity map holds them only weakly, and a write's answer takes their stamps for its
+# ETag from the session (api.resources.records.record_etag) rather than reading them again.
+RESOLVED = "records.resolved"
+
 
 def invalid(field: str, message: str):
     """Answer 422 naming one field, as schema validation does."""
@@ -68,6 +73,7 @@ def resolve(model, key_column, keys: list[str], field: str) -> list:
     unknown = [key for key in keys if key not in found]
     if unknown:
         invalid(field, _("Unknown: %(keys)s.", keys=", ".join(unknown)))
+    db.session.info.setdefault(RESOLVED, set()).update(found.values())
     return [found[key] for key in keys]
 
 

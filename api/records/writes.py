@@ -16,7 +16,7 @@ from api.models import AuditEntry
 from api.models.base import utcnow
 from api.records import feed
 from api.records.kinds import KINDS, Kind, kind_of
-from api.records.rules import differs, resolve
+from api.records.rules import RESOLVED, differs, resolve
 
 # The records this transaction stamped: the only directory records a flush may write.
 STAMPED = "records.stamped"
@@ -157,14 +157,14 @@ class Writes:
             for record in added:
                 feed.note(db.session, feed.Noted(kind, record, "created", False, frozenset()))
             feed.spill(db.session)
-            db.session.expunge_all()
+            _empty_session()
 
     def flush(self) -> None:
         """Write what is pending and empty the session, so that a long bulk write keeps its memory flat."""
         db.session.flush()
         audit.write_pending(db.session)
         feed.spill(db.session)
-        db.session.expunge_all()
+        _empty_session()
 
     def _stamp(
         self, record, *, created: bool = False, deleted: bool = False, area_before: frozenset = frozenset(), verified: bool = False
@@ -192,6 +192,11 @@ class Writes:
         audit.add_entry(record, action, changes, at)
         feed.note(db.session, feed.Noted(kind, record, f"{action}d", was_public, area_before))
         db.session.info.setdefault(STAMPED, weakref.WeakSet()).add(record)
+
+
+def _empty_session() -> None:
+    db.session.expunge_all()
+    db.session.info.pop(RESOLVED, None)
 
 
 def _by_an_editor() -> bool:
