@@ -7,14 +7,19 @@ the stored version right after subscribing (and again after every reconnection),
 made while it was away goes unseen; while it is not subscribed, or has not heard from Redis for
 SILENCE_SECONDS (it pings every PING_SECONDS), the version is unknown and reads take the database path.
 
-The bound this leaves: a read on another instance that arrives between the write's answer and the
-delivery of its message (the time Redis takes to write to a subscriber's socket, microseconds on one
-network) can still be answered from before the write; a read on the writing process never is, since
-the writer takes the new version itself.
+A read that comes after a write's answer must see the write, on any instance. Redis has written the
+message to every subscriber's socket before it answers the writer's script, but the thread that reads
+it may not have run yet: so a read takes the version only when the socket holds nothing unread and
+the thread is not between reading a message and applying it; otherwise it takes the database path.
+On one host that makes the next read after a write see it; across hosts, the message can still be on
+the network when a client's next request arrives at another instance (it left Redis before the
+writer had its answer, so it is ahead of that request by the whole trip through the writer and the
+client). A read on the writing process always sees its own write: the writer takes the version itself.
 """
 
 import logging
 import secrets
+import select
 import threading
 import time
 
@@ -27,6 +32,14 @@ log = logging.getLogger(__name__)
 PING_SECONDS = 2.0
 SILENCE_SECONDS = 6.0
 RETRY_SECONDS = (0.1, 5.0)  # first and longest pause before subscribing again
+
+
+def _readable(connection, seconds: float) -> bool:
+    """Whether the socket holds bytes to read (or was closed), waiting up to `seconds`; it reads none."""
+    # A poll object of its own for each call: one object may not be polled by two threads at once.
+    poller = select.poll()
+    poller.register(connection, select.POLLIN)
+    return bool(poller.poll(seconds * 1000))
 
 
 def random_start() -> str:
@@ -45,14 +58,32 @@ class VersionWatcher:
         self._started_in: int | None = None
         self._reconnect = threading.Event()
         self._pause = RETRY_SECONDS[0]  # before subscribing again; reset by each subscription
+        self._socket = None  # the subscription's, while subscribed
+        self._reading = False  # from before the thread reads a byte of a message until it has applied it
 
     def current(self) -> bytes | None:
         """The version, or None while this process cannot vouch for it (not subscribed, or Redis silent)."""
         if self._started_in != process.pid():
             self._start()
-        if time.monotonic() - self._heard_at > SILENCE_SECONDS:
+        if time.monotonic() - self._heard_at > SILENCE_SECONDS or self._message_waiting():
             return None
+        # Read after the checks: a message the thread took meanwhile is applied before _reading clears.
         return self._version
+
+    def _message_waiting(self) -> bool:
+        """Whether a message may have reached this process unapplied: in the socket, or being read.
+
+        The socket first, then the flag: the thread raises the flag before it reads the socket.
+        """
+        subscription = self._socket
+        if subscription is None:
+            return True
+        try:
+            if _readable(subscription, 0):
+                return True
+        except (OSError, ValueError):  # closed by a reconnection meanwhile
+            return True
+        return self._reading
 
     def saw(self, version) -> None:
         """A version this process learnt from Redis itself (its own write's increment): never go back."""
@@ -96,23 +127,30 @@ class VersionWatcher:
             # arrives as a message.
             self.redis.set(self.key, random_start(), nx=True)
             stored = self.redis.get(self.key)
+            # redis-py keeps the connection's socket as `_sock`: readers look at it, and only this thread reads it.
+            subscription = pubsub.connection._sock
             with self._lock:
-                self._version, self._heard_at = stored, time.monotonic()
+                self._version, self._heard_at, self._socket = stored, time.monotonic(), subscription
             self._reconnect.clear()
             self._pause = RETRY_SECONDS[0]
             pinged = time.monotonic()
             while not self._reconnect.is_set():
-                message = pubsub.get_message(timeout=PING_SECONDS / 2)
+                _readable(subscription, PING_SECONDS / 2)  # waits without reading
+                self._reading = True
+                try:
+                    while (message := pubsub.get_message(timeout=0)) is not None:
+                        with self._lock:
+                            self._heard_at = time.monotonic()
+                            if message["type"] == "message":
+                                self._version = message["data"]
+                finally:
+                    self._reading = False
                 now = time.monotonic()
-                if message is not None:
-                    with self._lock:
-                        self._heard_at = now
-                        if message["type"] == "message":
-                            self._version = message["data"]
                 if now - pinged >= PING_SECONDS:
                     pubsub.ping()
                     pinged = now
                 if now - self._heard_at > SILENCE_SECONDS:
                     raise ConnectionError(f"no answer from Redis for {SILENCE_SECONDS:.0f} s")
         finally:
+            self._socket = None
             pubsub.close()
