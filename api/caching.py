@@ -46,8 +46,8 @@ def personal(view):
     return view
 
 
-def _is_personal() -> bool:
-    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+def _is_personal(req) -> bool:
+    view = current_app.view_functions.get(req.endpoint) if req.endpoint else None
     return getattr(view, "personal_answers", False) or getattr(getattr(view, "view_class", None), "personal_answers", False)
 
 
@@ -57,16 +57,17 @@ def shared_policy(config) -> str:
 
 def cache_headers(response):
     """Set Cache-Control (unless the view set its own) and the Vary of API answers."""
-    if not request.path.startswith(ACCESS_CONTROLLED_PREFIX):
+    req = request._get_current_object()  # looked up once: each read through the proxy costs a lookup
+    if not req.path.startswith(ACCESS_CONTROLLED_PREFIX):
         # Probes must reach this instance, and /metrics is for the operator only.
         response.headers.setdefault("Cache-Control", NOT_STORED)
         return response
     vary_on(response, *VARY)
     if "Cache-Control" in response.headers:
         return response
-    if "Authorization" in request.headers or _is_personal():
+    if "Authorization" in req.headers or _is_personal(req):
         policy = PRIVATE
-    elif request.method in READ_METHODS and response.status_code in SHARED_STATUSES:
+    elif req.method in READ_METHODS and response.status_code in SHARED_STATUSES:
         policy = current_app.config["CACHE_SHARED_POLICY"]
     else:
         policy = NOT_STORED

@@ -122,8 +122,9 @@ def keep(response: Response) -> Response:
     a 304 only the ETag is kept (unless a 200 of the same version is), so that a client or a shared cache
     that only ever revalidates is answered here too.
     """
-    version = g.get("data_version")
-    if not (g.get(REPLAYABLE) and version is not None and response.status_code in (200, 304) and _anonymous_get()
+    context = g._get_current_object()  # looked up once: each read through the proxy costs a lookup
+    version = context.get("data_version")
+    if not (context.get(REPLAYABLE) and version is not None and response.status_code in (200, 304) and _anonymous_get()
             and "Content-Language" not in response.headers):
         return response
     key, etag = _replay_key(), response.get_etag()[0]

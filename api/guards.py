@@ -9,40 +9,43 @@ BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 JSON_MEDIA_TYPES = frozenset({"application/json", "application/merge-patch+json"})
 
 
-def _view_class():
-    view = current_app.view_functions.get(request.endpoint)
+def _view_class(req):
+    view = current_app.view_functions.get(req.endpoint)
     return getattr(view, "view_class", None)
 
 
 def check_request() -> None:
-    if "\x00" in request.full_path or "%00" in request.query_string.decode("latin-1"):
+    req = request._get_current_object()  # looked up once: each read through the proxy costs a lookup
+    query = req.query_string
+    # The query decoded as werkzeug's full_path decodes it (a query that is not UTF-8 fails here as there).
+    if "\x00" in req.path or query and ("\x00" in query.decode() or b"%00" in query):
         raise BadRequest(_("NUL characters are not allowed in the URL."))
-    if request.method not in BODY_METHODS or request.endpoint is None:
+    if req.method not in BODY_METHODS or req.endpoint is None:
         return
-    view_class = _view_class()
+    view_class = _view_class(req)
     accepted = getattr(view_class, "body_media_types", JSON_MEDIA_TYPES)
-    if request.mimetype not in accepted:
+    if req.mimetype not in accepted:
         raise UnsupportedMediaType(
             _("Send the body as %(accepted)s (got %(given)s).", accepted=" or ".join(sorted(accepted)),
-              given=request.mimetype or _("no Content-Type"))
+              given=req.mimetype or _("no Content-Type"))
         )
     limit = getattr(view_class, "max_body_bytes", None)
     if limit:
-        request.max_content_length = limit
-    declared = request.content_length
+        req.max_content_length = limit
+    declared = req.content_length
     # Werkzeug hands a view whatever arrived; a body cut short of its Content-Length is refused here.
     # A view that streams its body (the import) is not buffered here; its stream refuses a short body.
     streams = getattr(view_class, "streams_body", False)
     if streams:
         return
-    if declared is None and request.environ.get("wsgi.input_terminated"):
+    if declared is None and req.environ.get("wsgi.input_terminated"):
         # A chunked body declares no length, and Werkzeug stops reading it at the limit without a word:
         # what comes after the limit would be parsed as a body cut short (a 400, not the 413 it is).
-        request.get_data(cache=True)
-        if request.environ["wsgi.input"].read(1):
-            raise RequestEntityTooLarge(_("The body is larger than %(limit)s bytes.", limit=request.max_content_length))
+        req.get_data(cache=True)
+        if req.environ["wsgi.input"].read(1):
+            raise RequestEntityTooLarge(_("The body is larger than %(limit)s bytes.", limit=req.max_content_length))
     elif declared is not None and declared <= (limit or current_app.config["MAX_CONTENT_LENGTH"]):
-        if len(request.get_data(cache=True)) < declared:
+        if len(req.get_data(cache=True)) < declared:
             raise BadRequest(_("The body is shorter than its Content-Length (%(length)s bytes).", length=declared))
 
 

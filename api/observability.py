@@ -8,7 +8,6 @@ import random
 import re
 import sys
 import time
-import uuid
 from collections.abc import Callable
 
 import orjson
@@ -56,42 +55,71 @@ def configure_logging(level: str) -> None:
     root.setLevel(level)
 
 
+# uuid4's version (4) and variant (RFC 4122) bits: cleared, then set, in 128 random bits.
+_UUID4_CLEARED = ~((0xF000 << 64) | (0xC000 << 48))
+_UUID4_SET = (4 << 76) | (0x8000 << 48)
+
+
 def _new_request_id() -> str:
     # Unique, not secret: Python's generator (seeded anew in each forked worker) rather than uuid4's
-    # os.urandom, a system call on every request.
-    return uuid.UUID(int=random.getrandbits(128), version=4).hex
+    # os.urandom, a system call on every request. The bits are set as uuid.UUID(version=4) sets them,
+    # without building the UUID object (which cost as much as the rest of the request id's work).
+    return f"{random.getrandbits(128) & _UUID4_CLEARED | _UUID4_SET:032x}"
 
 
 def _start() -> None:
-    g.started = time.perf_counter()
-    given = request.headers.get("X-Request-Id", "")
-    g.request_id = given if _CLIENT_REQUEST_ID.match(given) else _new_request_id()
+    context = g._get_current_object()
+    context.started = time.perf_counter()
+    # The environ itself rather than request.headers, which would be built for this lookup alone.
+    given = request.environ.get("HTTP_X_REQUEST_ID", "")
+    context.request_id = given if _CLIENT_REQUEST_ID.match(given) else _new_request_id()
 
 
-def _finish(response):
+class RequestMetrics:
+    """The request metrics, counted through their children by label values.
+
+    prometheus_client's `labels` takes a lock and builds its key anew on every call; the children it
+    returns stay the same, so each is asked for once and kept (one per method, route and status, as
+    prometheus_client keeps them itself).
+    """
+
+    def __init__(self, durations: Histogram, totals: Counter):
+        self.durations, self.totals = durations, totals
+        self._children: dict[tuple, tuple] = {}
+
+    def count(self, method: str, route: str | None, status: int, duration: float) -> None:
+        children = self._children.get((method, route, status))
+        if children is None:
+            children = self._children[method, route, status] = (
+                self.durations.labels(method, str(route), status), self.totals.labels(method, status))
+        children[0].observe(duration)
+        children[1].inc()
+
+
+def _finish(response: Response, metrics: RequestMetrics) -> Response:
     """The request's id on the answer, its metrics and its log line: what every request pays, in one hook."""
-    request_id = response.headers["X-Request-Id"] = g.get("request_id") or _new_request_id()
-    duration = time.perf_counter() - g.get("started", time.perf_counter())
-    route = request.url_rule.rule if request.url_rule else None
-    status = response.status_code
-    if request.path != METRICS_PATH:
-        durations, totals = current_app.extensions[REQUEST_METRICS]
-        durations.labels(request.method, str(route), status).observe(duration)
-        totals.labels(request.method, status).inc()
+    # Each name read through Flask's proxies costs a lookup: the request and g are looked up once.
+    req, context = request._get_current_object(), g._get_current_object()
+    request_id = response.headers["X-Request-Id"] = getattr(context, "request_id", None) or _new_request_id()
+    now = time.perf_counter()
+    duration = now - getattr(context, "started", now)
+    route = req.url_rule.rule if req.url_rule else None
+    status, method, path = response.status_code, req.method, req.path
+    if path != METRICS_PATH:
+        metrics.count(method, route, status, duration)
     if access_log.isEnabledFor(logging.INFO):
-        principal = g.get("principal")
         # Logger.info would first walk the stack for the caller's file and line, which the line never shows.
         access_log.handle(access_log.makeRecord(
             access_log.name, logging.INFO, __file__, 0, "request", (), None,
             extra={
                 "request_id": request_id,
-                "method": request.method,
-                "path": request.path,
+                "method": method,
+                "path": path,
                 "route": route,
                 "status": status,
                 "duration_ms": round(duration * 1000, 2),
-                "remote_addr": request.remote_addr,
-                "key": getattr(principal, "name", None),
+                "remote_addr": req.remote_addr,
+                "key": getattr(getattr(context, "principal", None), "name", None),
             },
         ))
     return response
@@ -127,13 +155,6 @@ def register_observability(app: Flask, header_rules: tuple[Callable[[Response], 
     """
     configure_logging(app.config["LOG_LEVEL"])
     app.before_request(_start)
-
-    def answer(response):
-        for add_headers in header_rules:
-            response = add_headers(response)
-        return _finish(response)
-
-    app.after_request(answer)
     # Under gunicorn every worker writes its samples to PROMETHEUS_MULTIPROC_DIR and /metrics
     # adds them up; otherwise (development, tests) each app gets a registry of its own. The exporter
     # serves /metrics; the request metrics are its default ones (same names, labels and help), counted
@@ -148,11 +169,18 @@ def register_observability(app: Flask, header_rules: tuple[Callable[[Response], 
     else:
         metrics = app.extensions[METRICS] = PrometheusMetrics(app, registry=CollectorRegistry(auto_describe=True), **options)
     metrics.info("directory_exporter_info", "Information about the Prometheus Flask exporter", version=metrics.version)
-    app.extensions[REQUEST_METRICS] = (
+    request_metrics = RequestMetrics(
         Histogram("directory_http_request_duration_seconds", "Flask HTTP request duration in seconds",
                   ("method", "url_rule", "status"), registry=metrics.registry),
         Counter("directory_http_request_total", "Total number of HTTP requests", ("method", "status"), registry=metrics.registry),
     )
+
+    def answer(response):
+        for add_headers in header_rules:
+            response = add_headers(response)
+        return _finish(response, request_metrics)
+
+    app.after_request(answer)
     exceptions = Counter("directory_http_request_exceptions_total",
                          "Total number of HTTP requests which resulted in an exception", ("method", "status"),
                          registry=metrics.registry)
@@ -161,7 +189,6 @@ def register_observability(app: Flask, header_rules: tuple[Callable[[Response], 
 
 
 METRICS = "prometheus_metrics"
-REQUEST_METRICS = "request_metrics"
 METRICS_PATH = "/metrics"
 
 

@@ -176,8 +176,9 @@ def bump_data_version() -> bool:
 
 
 def _limited() -> bool:
-    # CORS preflights carry no key and are not the client's own requests.
-    return request.method != "OPTIONS" and request.path.startswith(ACCESS_CONTROLLED_PREFIX)
+    # CORS preflights carry no key and are not the client's own requests. The path, which rules out
+    # most requests that are not limited (probes, metrics), is read first: each read is a proxy lookup.
+    return request.path.startswith(ACCESS_CONTROLLED_PREFIX) and request.method != "OPTIONS"
 
 
 def _principal():

@@ -31,10 +31,12 @@ def allowed_methods() -> set[str]:
 
 def refuse_methods_of_another_resource() -> None:
     """A method that only a less specific rule takes (DELETE on /companies/facets) is a 405, not that rule's answer."""
-    if request.url_rule is None or not _may_be_shadowed(request.url_rule):
+    matched = request.url_rule
+    # Only a rule with variables may be shadowed (see _rivals): the others pass without a lookup.
+    if matched is None or not matched.arguments or not _may_be_shadowed(matched):
         return
     rule = resource_rule()
-    if rule is not None and request.url_rule is not rule:
+    if rule is not None and matched is not rule:
         raise MethodNotAllowed(valid_methods=sorted(rule.methods))
 
 

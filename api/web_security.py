@@ -22,16 +22,19 @@ SECURITY_HEADERS = (
     ("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"),
 )
 HTML_POLICY = "frame-ancestors 'none'"
+# Lowered once, to compare with the answer's own headers.
+_SECURITY_HEADERS = tuple((name.lower(), name, value) for name, value in SECURITY_HEADERS)
 
 
 def security_headers(response):
     """The headers above, unless the view set its own (one pass over the answer's headers)."""
-    present = {name.lower() for name in response.headers.keys()}
-    for name, value in SECURITY_HEADERS:
-        if name.lower() not in present:
+    headers = response.headers
+    present = {name.lower() for name, _value in headers.items()}
+    for lowered, name, value in _SECURITY_HEADERS:
+        if lowered not in present:
             if name == "Content-Security-Policy" and response.mimetype == "text/html":
                 value = HTML_POLICY
-            response.headers.add(name, value)
+            headers.add(name, value)
     if request.path.startswith(API_PREFIX) and current_app.config["CORS_ORIGINS"]:
         # Flask-CORS adds this only for several origins, yet with one the CORS headers still depend on Origin.
         vary_on(response, "Origin")

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from api import create_app, database
+from api import create_app, database, observability
 from api.config import ProductionConfig, TestConfig, UnsafeConfiguration
 from tests import payloads
 from tests.faults import Relay
@@ -66,6 +66,39 @@ def test_metrics_count_requests_by_route_and_status(client):
     after = client.get("/metrics").get_data(as_text=True)
     assert _count(after, ok) - _count(before, ok) == 3
     assert _count(after, missing) - _count(before, missing) == 1
+
+
+def _total(metrics_text: str, labels: str) -> float:
+    prefix = f"directory_http_request_total{{{labels}}} "
+    return next((float(line[len(prefix):]) for line in metrics_text.splitlines() if line.startswith(prefix)), 0.0)
+
+
+def test_metrics_count_each_method_route_and_status_apart(anonymous):
+    """The metrics' children are kept per method, route and status: each counts its own requests only."""
+    asked = {("GET", "/healthz"): 3, ("HEAD", "/healthz"): 2, ("POST", "/healthz"): 2, ("GET", "/readyz"): 1, ("GET", "/nothing"): 1}
+    counted = {
+        'method="GET",status="200",url_rule="/healthz"': 3,
+        'method="HEAD",status="200",url_rule="/healthz"': 2,
+        'method="POST",status="405",url_rule="None"': 2,
+        'method="GET",status="200",url_rule="/readyz"': 1,
+        'method="GET",status="404",url_rule="None"': 1,
+    }
+    totals = {'method="GET",status="200"': 4, 'method="HEAD",status="200"': 2, 'method="POST",status="405"': 2, 'method="GET",status="404"': 1}
+    for _round in range(2):  # the second round counts through the children the first one made
+        before = anonymous.get("/metrics").get_data(as_text=True)
+        for (method, path), times in asked.items():
+            for _ in range(times):
+                anonymous.open(path, method=method)
+        after = anonymous.get("/metrics").get_data(as_text=True)
+        assert {labels: _count(after, labels) - _count(before, labels) for labels in counted} == counted
+        assert {labels: _total(after, labels) - _total(before, labels) for labels in totals} == totals
+
+
+def test_generated_request_ids_are_uuid4s(monkeypatch):
+    """The id's bits are set as uuid.UUID(version=4) sets them, whatever bits the generator gives."""
+    for bits in (0, (1 << 128) - 1, 0x0123456789ABCDEF0123456789ABCDEF):
+        monkeypatch.setattr(observability.random, "getrandbits", lambda _count, bits=bits: bits)
+        assert observability._new_request_id() == uuid.UUID(int=bits, version=4).hex
 
 
 def test_metrics_token_guards_the_metrics(app, anonymous, client, monkeypatch):
