@@ -1,7 +1,10 @@
 """Probes, request ids, logs and metrics; the database going away and coming back."""
 
+import io
 import json
+import logging
 import os
+import re
 import signal
 import socket
 import time
@@ -49,6 +52,32 @@ def test_one_json_log_line_per_request(database_url, admin_key):
     assert record["route"] == "/api/v1/companies" and record["status"] == 200
     assert record["key"].startswith("admin") and record["remote_addr"] == "127.0.0.1"
     assert record["duration_ms"] >= 0 and record["time"]
+
+
+def test_the_access_line_is_the_same_with_or_without_a_record(monkeypatch, caplog):
+    """Written directly while our handler alone would see the access log's records, through a record otherwise."""
+    stream = io.StringIO()
+    handler = observability.JsonLineHandler(stream)
+    handler.setFormatter(observability.JsonLineFormatter())
+    monkeypatch.setattr(logging.getLogger(), "handlers", [handler])
+    monkeypatch.setattr(logging.getLogger(), "level", logging.INFO)
+    fields = {"request_id": "r-1", "method": "GET", "path": "/p", "route": None, "status": 200, "duration_ms": 0.5,
+              "remote_addr": "127.0.0.1", "key": None}
+    assert observability._sole_handler() is handler
+    observability._log_request(fields)
+    monkeypatch.setattr(observability.access_log, "filters", [lambda _record: True])
+    assert observability._sole_handler() is None
+    observability._log_request(fields)
+    direct, recorded = (json.loads(line) for line in stream.getvalue().splitlines())
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}", direct.pop("time"))
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}", recorded.pop("time"))
+    assert list(direct.items()) == list(recorded.items()) == [("level", "INFO"), ("name", "api.access"), ("message", "request"), *fields.items()]
+    # Beside another handler (pytest's caplog here), both get the record.
+    monkeypatch.setattr(observability.access_log, "filters", [])
+    monkeypatch.setattr(logging.getLogger(), "handlers", [handler, caplog.handler])
+    assert observability._sole_handler() is None
+    observability._log_request(fields)
+    assert caplog.records[-1].request_id == "r-1" and len(stream.getvalue().splitlines()) == 3
 
 
 def _count(metrics_text: str, labels: str) -> float:
