@@ -8,8 +8,9 @@ data must never sit in a cache that another client reads. Writes, probes, metric
 may pass (429, 5xx, a bad request) are `no-store`.
 """
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app
 
+from api.context import current_request
 from api.smorest import ACCESS_CONTROLLED_PREFIX
 
 PRIVATE = "private, no-store"
@@ -24,13 +25,19 @@ SHARED_STATUSES = frozenset({200, 203, 204, 300, 301, 304, 308, 404, 405, 410, 4
 VARY = ("Authorization", "Accept")
 
 
+def header(headers, lowered_name: str) -> str | None:
+    """The first value of a header, None without one: werkzeug's `get` and `in` raise and catch an
+    exception for a header that is absent, a microsecond that the hooks of every answer paid several times."""
+    return next((value for name, value in headers if name.lower() == lowered_name), None)
+
+
 def vary_on(response, *names: str) -> None:
     """Add request headers to the answer's Vary, each once.
 
     werkzeug's `response.vary` parses the header into a set and writes it back on each change, a cost
     every API answer paid several times; this writes the header once, keeping its order.
     """
-    present = response.headers.get("Vary")
+    present = header(response.headers, "vary")
     if not present:
         response.headers["Vary"] = ", ".join(names)
         return
@@ -57,21 +64,22 @@ def shared_policy(config) -> str:
 
 def cache_headers(response):
     """Set Cache-Control (unless the view set its own) and the Vary of API answers."""
-    req = request._get_current_object()  # looked up once: each read through the proxy costs a lookup
+    req, headers = current_request(), response.headers
     if not req.path.startswith(ACCESS_CONTROLLED_PREFIX):
         # Probes must reach this instance, and /metrics is for the operator only.
-        response.headers.setdefault("Cache-Control", NOT_STORED)
+        if header(headers, "cache-control") is None:
+            headers.add("Cache-Control", NOT_STORED)
         return response
     vary_on(response, *VARY)
-    if "Cache-Control" in response.headers:
+    if header(headers, "cache-control") is not None:
         return response
-    if "Authorization" in req.headers or _is_personal(req):
+    if "HTTP_AUTHORIZATION" in req.environ or _is_personal(req):
         policy = PRIVATE
     elif req.method in READ_METHODS and response.status_code in SHARED_STATUSES:
         policy = current_app.config["CACHE_SHARED_POLICY"]
     else:
         policy = NOT_STORED
-    response.headers["Cache-Control"] = policy
+    headers.add("Cache-Control", policy)
     return response
 
 

@@ -25,12 +25,13 @@ import threading
 from typing import NamedTuple
 
 from cachetools import TTLCache
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, current_app, g
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from api.auth import view_name
 from api.conditional import NotModified
+from api.context import current_g, current_request
 from api.ratelimits import bump_data_version
 from api.smorest import API_PREFIX
 
@@ -48,7 +49,7 @@ log = logging.getLogger(__name__)
 def _url() -> tuple:
     """What the request's URL is made of (behind a trusted proxy, the forwarded values), without
     building it: werkzeug's request.url costs a fast answer a twentieth of its time."""
-    environ = request.environ
+    environ = current_request().environ
     return (environ["wsgi.url_scheme"], environ.get("HTTP_HOST"), environ.get("SERVER_NAME"), environ.get("SERVER_PORT"),
             environ.get("SCRIPT_NAME"), environ.get("PATH_INFO"), environ.get("QUERY_STRING"))
 
@@ -90,23 +91,24 @@ def replayable() -> None:
 
 
 def _anonymous_get() -> bool:
-    return request.method == "GET" and "Authorization" not in request.headers and request.path.startswith(API_PREFIX)
+    req = current_request()
+    return req.method == "GET" and req.path.startswith(API_PREFIX) and "Authorization" not in req.headers
 
 
 def _replay_key() -> tuple:
-    return *_url(), request.headers.get("Accept")
+    return *_url(), current_request().headers.get("Accept")
 
 
 def replay() -> Response | None:
     """The kept answer (or a 304) of an anonymous GET, while no write has committed since it was built."""
-    version = g.get("data_version")
+    version = current_g().get("data_version")
     if version is None or not _anonymous_get():
         return None
     with _lock:
         entry = _replays.get(_replay_key())
     if entry is None or entry.version != version:
         return None
-    if request.if_none_match.contains_weak(entry.etag):
+    if current_request().if_none_match.contains_weak(entry.etag):
         # Returned, not raised as answer_304_if_fresh does: raised, it went through Flask's exception
         # handling and Flask-CORS's wrapper of it (which adds the CORS headers a second time).
         return NotModified(entry.etag).get_response()
@@ -122,7 +124,7 @@ def keep(response: Response) -> Response:
     a 304 only the ETag is kept (unless a 200 of the same version is), so that a client or a shared cache
     that only ever revalidates is answered here too.
     """
-    context = g._get_current_object()  # looked up once: each read through the proxy costs a lookup
+    context = current_g()
     version = context.get("data_version")
     if not (context.get(REPLAYABLE) and version is not None and response.status_code in (200, 304) and _anonymous_get()
             and "Content-Language" not in response.headers):

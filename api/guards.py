@@ -1,8 +1,9 @@
 """Checks every API request passes before it reaches a view: media type, NUL bytes, body limits."""
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
 
+from api.context import current_request
 from api.i18n import _
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -15,7 +16,7 @@ def _view_class(req):
 
 
 def check_request() -> None:
-    req = request._get_current_object()  # looked up once: each read through the proxy costs a lookup
+    req = current_request()
     query = req.query_string
     # The query decoded as werkzeug's full_path decodes it (a query that is not UTF-8 fails here as there).
     if "\x00" in req.path or query and ("\x00" in query.decode() or b"%00" in query):

@@ -17,6 +17,8 @@ from limits.limits import TIME_TYPES
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
 from werkzeug.exceptions import default_exceptions
 
+from api.context import current_request
+
 # The first is the default, and the language messages are written in.
 LANGUAGES = ("en", "fi", "sv")
 # The `.po` files, compiled in memory on first use: no build step, and no compiled file to fall out of date.
@@ -212,7 +214,7 @@ def extract_library_messages(fileobj, keywords, comment_tags, options):
 
 def mark_language(response: Response) -> Response:
     """An answer with translated text names its language and varies with Accept-Language."""
-    translated = request.environ.get(_TRANSLATED)
+    translated = current_request().environ.get(_TRANSLATED)
     if translated:
         response.headers["Content-Language"] = translated
         response.vary.add("Accept-Language")

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 
 import orjson
-from flask import Flask, Response, current_app, g, got_request_exception, request
+from flask import Flask, Response, current_app, got_request_exception, request
 from prometheus_client import CollectorRegistry, Counter, Histogram, values
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.multiprocess import MultiProcessCollector
@@ -20,6 +20,7 @@ from prometheus_flask_exporter import PrometheusMetrics
 from prometheus_flask_exporter.multiprocess import GunicornInternalPrometheusMetrics
 
 from api import process
+from api.context import current_g, current_request
 from api.errors import problem
 from api.i18n import _
 
@@ -130,10 +131,10 @@ def _new_request_id() -> str:
 
 
 def _start() -> None:
-    context = g._get_current_object()
+    context = current_g()
     context.started = time.perf_counter()
     # The environ itself rather than request.headers, which would be built for this lookup alone.
-    given = request.environ.get("HTTP_X_REQUEST_ID", "")
+    given = current_request().environ.get("HTTP_X_REQUEST_ID", "")
     context.request_id = given if _CLIENT_REQUEST_ID.match(given) else _new_request_id()
 
 
@@ -160,8 +161,7 @@ class RequestMetrics:
 
 def _finish(response: Response, metrics: RequestMetrics) -> Response:
     """The request's id on the answer, its metrics and its log line: what every request pays, in one hook."""
-    # Each name read through Flask's proxies costs a lookup: the request and g are looked up once.
-    req, context = request._get_current_object(), g._get_current_object()
+    req, context = current_request(), current_g()
     request_id = response.headers["X-Request-Id"] = getattr(context, "request_id", None) or _new_request_id()
     now = time.perf_counter()
     duration = now - getattr(context, "started", now)

@@ -14,6 +14,7 @@ from limits.storage import RedisStorage
 from limits.strategies import STRATEGIES, FixedWindowRateLimiter
 from werkzeug.exceptions import Unauthorized
 
+from api.context import current_g, current_request
 from api.data_version import VersionWatcher, random_start
 from api.errors import problem
 from api.i18n import _, library_gettext
@@ -176,9 +177,9 @@ def bump_data_version() -> bool:
 
 
 def _limited() -> bool:
-    # CORS preflights carry no key and are not the client's own requests. The path, which rules out
-    # most requests that are not limited (probes, metrics), is read first: each read is a proxy lookup.
-    return request.path.startswith(ACCESS_CONTROLLED_PREFIX) and request.method != "OPTIONS"
+    # CORS preflights carry no key and are not the client's own requests.
+    req = current_request()
+    return req.path.startswith(ACCESS_CONTROLLED_PREFIX) and req.method != "OPTIONS"
 
 
 def _principal():
@@ -293,7 +294,7 @@ def rate_limit_headers(response):
     """RateLimit-* headers as the IETF draft defines them (Flask-Limiter's own reset header is a timestamp)."""
     if not _limited():
         return response
-    counted = g.get(COUNTED)  # the application limit as ApiLimiter counted it, else Flask-Limiter's choice
+    counted = current_g().get(COUNTED)  # the application limit as ApiLimiter counted it, else Flask-Limiter's choice
     if counted is None:
         current = limiter.current_limit
         if current is None:

@@ -7,6 +7,8 @@ from flask import Flask, current_app, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import Map, Rule
 
+from api.context import current_request
+
 
 def resource_rule() -> Rule | None:
     """The rule of the resource at the request's path, whatever the method.
@@ -31,9 +33,10 @@ def allowed_methods() -> set[str]:
 
 def refuse_methods_of_another_resource() -> None:
     """A method that only a less specific rule takes (DELETE on /companies/facets) is a 405, not that rule's answer."""
-    matched = request.url_rule
+    req = current_request()
+    matched = req.url_rule
     # Only a rule with variables may be shadowed (see _rivals): the others pass without a lookup.
-    if matched is None or not matched.arguments or not _may_be_shadowed(matched):
+    if matched is None or not matched.arguments or not _may_be_shadowed(matched, req.path):
         return
     rule = resource_rule()
     if rule is not None and matched is not rule:
@@ -60,12 +63,12 @@ def _may_share_a_path(one: list, other: list) -> bool:
     return len(one) == len(other)
 
 
-def _may_be_shadowed(rule: Rule) -> bool:
+def _may_be_shadowed(rule: Rule, path: str) -> bool:
     """Whether another rule may match this request's path as well: the second URL match that tells costs a
     fast answer a twentieth of its time, so it runs only then. Other rules without variables match one
     path each (`/companies/facets` beside `/companies/<company_id>`); one with variables may match many."""
     paths, variable = _rivals(current_app.url_map).get(id(rule), (frozenset(), False))
-    return variable or request.path in paths
+    return variable or path in paths
 
 
 def _rivals(url_map: Map) -> dict[int, tuple[frozenset[str], bool]]:

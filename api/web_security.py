@@ -1,8 +1,9 @@
 """Browser-facing protections: CORS for the configured origins only, and security headers on every answer."""
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app
 
 from api.caching import vary_on
+from api.context import current_request
 from api.extensions import cors
 from api.smorest import API_PREFIX, SEARCH_CORRECTIONS_HEADER
 
@@ -29,13 +30,13 @@ _SECURITY_HEADERS = tuple((name.lower(), name, value) for name, value in SECURIT
 def security_headers(response):
     """The headers above, unless the view set its own (one pass over the answer's headers)."""
     headers = response.headers
-    present = {name.lower() for name, _value in headers.items()}
+    present = {name.lower() for name, _value in headers}
     for lowered, name, value in _SECURITY_HEADERS:
         if lowered not in present:
             if name == "Content-Security-Policy" and response.mimetype == "text/html":
                 value = HTML_POLICY
             headers.add(name, value)
-    if request.path.startswith(API_PREFIX) and current_app.config["CORS_ORIGINS"]:
+    if current_request().path.startswith(API_PREFIX) and current_app.config["CORS_ORIGINS"]:
         # Flask-CORS adds this only for several origins, yet with one the CORS headers still depend on Origin.
         vary_on(response, "Origin")
     return response
