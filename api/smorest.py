@@ -150,8 +150,27 @@ IF_NONE_MATCH = {
 }
 
 
+def _documentation_only(decorator):
+    """A flask-smorest decorator whose wrapper only documents the view (doc, alt_response), applied without
+    the wrapper: the view itself is kept and given the wrapper's documentation, so that every request
+    does not pay the wrapper's call, its proxy lookup of the app and its ensure_sync."""
+
+    def documented(func):
+        func._apidoc = decorator(func)._apidoc
+        return func
+
+    return documented
+
+
 class Blueprint(BlueprintBase):
     ARGUMENTS_PARSER = Parser()
+
+    @staticmethod
+    def doc(**kwargs):
+        return _documentation_only(BlueprintBase.doc(**kwargs))
+
+    def alt_response(self, status_code, *args, **kwargs):
+        return _documentation_only(super().alt_response(status_code, *args, **kwargs))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -264,3 +264,14 @@ def test_an_empty_value_of_any_list_parameter_is_a_422(spec, client):
             assert answer.get_json()["errors"] == {name: ["Give a value, or leave the parameter out."]}, (path, name)
             checked += 1
     assert checked > 100
+
+
+def test_doc_and_alt_response_document_the_view_without_wrapping_it(spec):
+    """Readiness.get has blp.doc and blp.errors (alt_response) beneath blp.response: the view that the
+    response's wrapper calls is the method as written, and the operation keeps their documentation."""
+    from api.health import Readiness
+
+    written = Readiness.get.__wrapped__
+    assert written.__qualname__ == "Readiness.get" and not hasattr(written, "__wrapped__")
+    operation = spec["paths"]["/readyz"]["get"]
+    assert operation["operationId"] == "getReadiness" and {"200", "503"} <= set(operation["responses"])
