@@ -18,8 +18,11 @@ def _view_class(req):
 def check_request() -> None:
     req = current_request()
     query = req.query_string
-    # The query decoded as werkzeug's full_path decodes it (a query that is not UTF-8 fails here as there).
-    if "\x00" in req.path or query and ("\x00" in query.decode() or b"%00" in query):
+    try:
+        text = query.decode()
+    except UnicodeDecodeError:  # raw bytes that are not UTF-8: werkzeug's full_path would fail on them too
+        raise BadRequest(_("Percent-encode the query string as UTF-8.")) from None
+    if "\x00" in req.path or "\x00" in text or b"%00" in query:
         raise BadRequest(_("NUL characters are not allowed in the URL."))
     if req.method not in BODY_METHODS or req.endpoint is None:
         return

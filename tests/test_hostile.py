@@ -228,3 +228,11 @@ def test_an_overlong_list_is_refused_before_its_items_are_checked(client):
     answer = client.post("/api/v1/companies", json=payloads.company(tags=[[]] * 5000, spearheads=[1] * 5000))
     assert answer.status_code == 422
     assert answer.get_json()["errors"] == {"tags": ["At most 200 items."], "spearheads": ["At most 100 items."]}
+
+
+@pytest.mark.parametrize("path", ["/api/v1/companies", "/healthz"])
+def test_a_query_string_of_raw_bytes_that_are_not_utf8_is_a_400(client, path):
+    """A byte the client did not percent-encode, which is no UTF-8: a 400 that says so, not a 500."""
+    answer = client.get(path, environ_overrides={"QUERY_STRING": "q=\xff"})
+    assert answer.status_code == 400 and answer.mimetype == "application/problem+json"
+    assert "UTF-8" in answer.get_json()["detail"]
