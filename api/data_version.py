@@ -7,9 +7,9 @@ the stored version right after subscribing (and again after every reconnection),
 made while it was away goes unseen; while it is not subscribed, or has not heard from Redis for
 SILENCE_SECONDS (it pings every PING_SECONDS), the version is unknown and reads take the database path.
 
-A read that comes after a write's answer must see the write, on any instance. Redis has written the
-message to every subscriber's socket before it answers the writer's script, but the thread that reads
-it may not have run yet: so a read takes the version only when the socket holds nothing unread and
+A read that comes after a write's answer must see the write, on any instance. Redis writes the message
+to every subscriber's socket in the same turn of its loop as its answer to the writer's script, but the
+thread that reads it may not have run yet: so a read takes the version only when the socket holds nothing unread and
 the thread is not between reading a message and applying it; otherwise it takes the database path.
 On one host that makes the next read after a write see it; across hosts, the message can still be on
 the network when a client's next request arrives at another instance (it left Redis before the

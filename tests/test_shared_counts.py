@@ -116,14 +116,16 @@ def test_the_data_version_is_heard_without_asking_and_unknown_while_redis_is_awa
 
 
 def test_a_version_message_not_yet_applied_sends_reads_to_the_database(redis_url, prefix):
-    """A read after another instance's write never takes the version from before it once Redis has sent the
-    message: while the message waits in the socket or is being applied, the version is unknown (database path)."""
+    """A read never takes the version from before another instance's write once Redis has sent its message:
+    while the message waits in the socket or is being applied, the version is unknown (database path)."""
     strategy = _strategy(redis_url, prefix)
     watcher = strategy.watcher
     _eventually(lambda: watcher.current() is not None)
     start = int(watcher.current())
     with watcher._lock:  # the thread can read the message but not apply it
         strategy.next_data_version([strategy.data_version_key], ["0"])  # another instance's write
+        # Redis writes the message in the same turn of its loop as the script's answer, a moment later.
+        _eventually(lambda: watcher.current() is None, seconds=2)
         for _ in range(50):
             assert watcher.current() is None
             time.sleep(0.002)
