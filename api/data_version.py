@@ -62,7 +62,8 @@ class VersionWatcher:
         self._reading = False  # from before the thread reads a byte of a message until it has applied it
 
     def current(self) -> bytes | None:
-        """The version, or None while this process cannot vouch for it (not subscribed, or Redis silent)."""
+        """The version, or None while this process cannot vouch for it (not subscribed, Redis silent, or a
+        message arrived and not yet applied)."""
         if self._started_in != process.pid():
             self._start()
         if time.monotonic() - self._heard_at > SILENCE_SECONDS or self._message_waiting():
@@ -135,16 +136,16 @@ class VersionWatcher:
             self._pause = RETRY_SECONDS[0]
             pinged = time.monotonic()
             while not self._reconnect.is_set():
-                _readable(subscription, PING_SECONDS / 2)  # waits without reading
-                self._reading = True
-                try:
-                    while (message := pubsub.get_message(timeout=0)) is not None:
-                        with self._lock:
-                            self._heard_at = time.monotonic()
-                            if message["type"] == "message":
-                                self._version = message["data"]
-                finally:
-                    self._reading = False
+                if _readable(subscription, PING_SECONDS / 2):  # waits without reading
+                    self._reading = True
+                    try:
+                        while (message := pubsub.get_message(timeout=0)) is not None:
+                            with self._lock:
+                                self._heard_at = time.monotonic()
+                                if message["type"] == "message":
+                                    self._version = message["data"]
+                    finally:
+                        self._reading = False
                 now = time.monotonic()
                 if now - pinged >= PING_SECONDS:
                     pubsub.ping()
