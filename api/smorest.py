@@ -172,6 +172,10 @@ class Blueprint(BlueprintBase):
     def alt_response(self, status_code, *args, **kwargs):
         return _documentation_only(super().alt_response(status_code, *args, **kwargs))
 
+    def documented_response(self, status_code, *args, **kwargs):
+        """`response`'s documentation for a view that returns its own Response (no schema dump, no wrapper)."""
+        return _documentation_only(self.response(status_code, *args, **kwargs))
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._prepare_doc_cbks += [self._prepare_header_parameters_doc, self._prepare_access_doc, self._prepare_search_doc]

@@ -5,7 +5,7 @@ from flask import Flask, current_app
 from api.caching import vary_on
 from api.context import current_request
 from api.extensions import cors
-from api.smorest import API_PREFIX, SEARCH_CORRECTIONS_HEADER
+from api.smorest import ACCESS_CONTROLLED_PREFIX, API_PREFIX, SEARCH_CORRECTIONS_HEADER
 
 # What a browser script may send and read beyond the CORS-safelisted headers.
 ALLOWED_REQUEST_HEADERS = ["Authorization", "Content-Type", "If-Match", "If-None-Match", "X-Request-Id"]
@@ -43,11 +43,28 @@ def security_headers(response):
 
 
 def register_web_security(app: Flask) -> None:
+    after_request = app.after_request_funcs[None]
+    others = len(after_request)
     cors.init_app(
         app,
-        resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}},
+        resources={rf"{ACCESS_CONTROLLED_PREFIX}*": {"origins": app.config["CORS_ORIGINS"]}},
         allow_headers=ALLOWED_REQUEST_HEADERS,
         expose_headers=EXPOSED_RESPONSE_HEADERS,
         methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
         max_age=600,
     )
+    (cors_after_request,) = after_request[others:]
+    after_request[others] = _within_the_api(cors_after_request)
+
+
+def _within_the_api(cors_after_request):
+    """Flask-CORS's after_request, run for the paths its resource names only.
+
+    It matches every answer's path against its resources by regular expression and looks for its header
+    first (a raised and caught KeyError when absent); outside /api/ (probes, metrics) nothing can match.
+    """
+
+    def cors_headers(response):
+        return cors_after_request(response) if current_request().path.startswith(ACCESS_CONTROLLED_PREFIX) else response
+
+    return cors_headers

@@ -98,3 +98,13 @@ def test_production_keeps_only_the_listed_origins(database_url, monkeypatch):
     client = create_app(Config).test_client()
     answer = client.get("/api/v1/companies", headers={"Origin": "http://localhost:5173"})
     assert "Access-Control-Allow-Origin" not in answer.headers
+
+
+def test_no_cors_headers_outside_the_api(cors_client):
+    """Probes and metrics are for operators' tools, not for pages of the platform's origin."""
+    for path in ("/healthz", "/readyz", "/metrics", "/nowhere"):
+        answer = cors_client.get(path, headers={"Origin": PLATFORM})
+        assert "Access-Control-Allow-Origin" not in answer.headers, path
+        preflight = cors_client.options(path, headers={"Origin": PLATFORM, "Access-Control-Request-Method": "GET"})
+        assert "Access-Control-Allow-Origin" not in preflight.headers, path
+    assert cors_client.get("/api/openapi.json", headers={"Origin": PLATFORM}).headers["Access-Control-Allow-Origin"] == PLATFORM
