@@ -383,6 +383,25 @@ def profile() -> list[str]:
         "under one gunicorn worker 1,395–1,448 → 1,511–1,630 req/s. What remains is mostly Flask's: the "
         "request context (about a fifth), the response, the view chain, teardown.",
         "",
+        "The fifth step, on another machine (an AMD EPYC with about a third of its time taken by the "
+        "hypervisor, where the floor answers about half what it did on the Xeon of the fourth step). "
+        "`/healthz`: the liveness view answers its fixed bytes, serialised once and documented by the same "
+        "schema (the OpenAPI document's bytes unchanged), instead of a schema dump through flask-smorest's "
+        "response wrapper; and Flask-CORS's `after_request`, which matched every answer's path against its "
+        "resource (`/api/*`) after a failed header lookup, runs for `/api/` paths only. In process, the old and "
+        "the new code alternated, `/healthz` went from 2.11–2.36 to 1.77–2.02 times the floor's time. The "
+        "API key's row is read by a Core statement on the session's connection (every keyed request): "
+        "502 → 406 µs of CPU per lookup here. A PATCH, sampled in process with `py-spy --gil`: of the "
+        "interpreter's time, SQLAlchemy 47 %, psycopg 18 %, werkzeug and Flask 7 %, marshmallow 4 %, the "
+        "app's own code 13 %; by step, loading the company and its spearheads 16 %, the flush (the row's "
+        "UPDATE and the search document's four statements) 23 %, the key 8 %, the stamp 6 %, the "
+        "municipality's check 7 %, the audit entry and the change row 8 %. A statement costs 400–800 µs of "
+        "CPU through SQLAlchemy here against 160 µs through psycopg alone, and a PATCH makes twelve. Against "
+        "the code the issue measured its 128 PATCH/s on (fc31302), served beside this one on a database of "
+        "its own with the same settings, runs alternated: 59–67 PATCH/s for that code, 59–86 for this one, "
+        "which also records each write in the change feed. Twice that needs about half the statements or "
+        "half the ORM's work per statement: a write path past the ORM's unit of work, not a trim.",
+        "",
     ]
 
 
