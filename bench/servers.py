@@ -101,13 +101,24 @@ class Finished:
     output: str
 
 
-def flask(database: Database, *args: str, env: dict[str, str] | None = None) -> Finished:
+@dataclass(frozen=True)
+class Checkout:
+    """A version of the app: its source folder and the Python that has its dependencies."""
+
+    root: Path = ROOT
+    python: str = sys.executable
+
+
+THIS = Checkout()
+
+
+def flask(database: Database, *args: str, env: dict[str, str] | None = None, checkout: Checkout = THIS) -> Finished:
     """Run `flask --app wsgi ARGS` on the database; its wall time and the peak memory of that process."""
     started = time.perf_counter()
     with tempfile.TemporaryFile() as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "wsgi", *args],
-            cwd=ROOT, env={**os.environ, **(env or {}), "DATABASE_URL": database.url},
+            [checkout.python, "-m", "flask", "--app", "wsgi", *args],
+            cwd=checkout.root, env={**os.environ, **(env or {}), "DATABASE_URL": database.url},
             stdout=output, stderr=subprocess.STDOUT,
         )
         _, status, usage = os.wait4(process.pid, 0)
@@ -208,14 +219,14 @@ class Server:
 
 
 @contextlib.contextmanager
-def serve(name: str, app: str, env: dict[str, str], workers: int, log_dir: Path):
+def serve(name: str, app: str, env: dict[str, str], workers: int, log_dir: Path, checkout: Checkout = THIS):
     """Start gunicorn, wait until every worker answers, stop it gracefully afterwards."""
     metrics = tempfile.TemporaryDirectory(prefix=f"bench-metrics-{name}-")
     server = Server(name, app, env, log_dir / f"{name}.log")
     log = server.log.open("ab")
     server.process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", app],
-        cwd=ROOT,
+        [checkout.python, "-m", "gunicorn", "--config", "gunicorn.conf.py", app],
+        cwd=checkout.root,
         env={**os.environ, **env, "GUNICORN_BIND": f"{HOST}:{server.port}", "PROMETHEUS_MULTIPROC_DIR": metrics.name},
         # The app's JSON request log goes where a log shipper would take it; only errors are kept.
         stdout=subprocess.DEVNULL, stderr=log,
