@@ -397,10 +397,11 @@ def profile() -> list[str]:
         "UPDATE and the search document's four statements) 23 %, the key 8 %, the stamp 6 %, the "
         "municipality's check 7 %, the audit entry and the change row 8 %. A statement costs 400–800 µs of "
         "CPU through SQLAlchemy here against 160 µs through psycopg alone, and a PATCH makes twelve. Against "
-        "the code the issue measured its 128 PATCH/s on (fc31302), served beside this one on a database of "
-        "its own with the same settings, runs alternated: 59–67 PATCH/s for that code, 59–86 for this one, "
-        "which also records each write in the change feed. Twice that needs about half the statements or "
-        "half the ORM's work per statement: a write path past the ORM's unit of work, not a trim.",
+        "the code the issue measured its 128 PATCH/s on, `bench/write_baseline.py --ref fc31302` (that "
+        "commit with its own dependencies and database, served beside this one with the same settings, "
+        "runs alternated) gave 56 PATCH/s for it and 70 for this code, which also records each write in "
+        "the change feed: 1.24 ×. Twice needs about half the statements or half the ORM's work per "
+        "statement: a write path past the ORM's unit of work, not a trim.",
         "",
     ]
 
