@@ -209,12 +209,22 @@ def run_size(size, options, load, env, settings, scratch: Path, context) -> Size
     return run
 
 
-def editor_key(database) -> str | None:
+def editor_key(database, checkout: servers.Checkout = servers.THIS) -> str | None:
     """An editor's Authorization header when this version of the app has API keys (PATCH needs one)."""
-    if not servers.has_command("keys", "create"):
+    if not servers.has_command("keys", "create", checkout=checkout):
         return None
-    created = servers.flask(database, "keys", "create", "--name", f"bench-{uuid.uuid4().hex[:8]}", "--role", "editor")
+    created = servers.flask(database, "keys", "create", "--name", f"bench-{uuid.uuid4().hex[:8]}", "--role", "editor",
+                            checkout=checkout)
     return f"Bearer {created.output.strip().splitlines()[-1]}"
+
+
+def patched_companies(server, connections: int) -> list[str]:
+    """The companies the PATCH runs edit, one per connection, in a municipality the reads never use."""
+    listed = server.request("GET", f"/api/v1/companies?municipality={PATCHED_MUNICIPALITY}&page_size={connections}")[2]
+    ids = [item["id"] for item in json.loads(listed)]
+    if len(ids) < connections:
+        raise RuntimeError(f"The PATCH scenario needs {connections} companies in {PATCHED_MUNICIPALITY}.")
+    return ids
 
 
 def check_workers(server, settings) -> None:
@@ -273,9 +283,7 @@ def prepare(app, load: wrk.Load, authorization: str | None) -> tuple[list[Scenar
     patch = Scenario("patch", "PATCH with If-Match", "PATCH", "/api/v1/companies/{own company}", 200,
                      script=PATCH_SCRIPT, writes=True)
     patch.note = f"Each of the {load.connections} connections edits its own company"
-    patch.ids = [item["id"] for item in json.loads(app.request("GET", f"/api/v1/companies?municipality={PATCHED_MUNICIPALITY}&page_size={load.connections}")[2])]
-    if len(patch.ids) < load.connections:
-        raise RuntimeError(f"The PATCH scenario needs {load.connections} companies in {PATCHED_MUNICIPALITY}.")
+    patch.ids = patched_companies(app, load.connections)
     auth = {"Authorization": authorization} if authorization else {}
     for company_id in patch.ids:
         path = f"/api/v1/companies/{company_id}"

@@ -132,13 +132,13 @@ def flask(database: Database, *args: str, env: dict[str, str] | None = None, che
     return Finished(elapsed, usage.ru_maxrss * 1024, printed)
 
 
-def has_command(*args: str) -> bool:
+def has_command(*args: str, checkout: Checkout = THIS) -> bool:
     """Whether this version of the app has a CLI command (its --help answers without an error)."""
     with tempfile.TemporaryDirectory() as folder:
         # A file URL: the app's pool settings do not suit SQLite's in-memory pool; the file is never created.
         answer = subprocess.run(
-            [sys.executable, "-m", "flask", "--app", "wsgi", *args, "--help"],
-            cwd=ROOT, capture_output=True, env={**os.environ, "DATABASE_URL": f"sqlite:///{folder}/probe.sqlite3"},
+            [checkout.python, "-m", "flask", "--app", "wsgi", *args, "--help"],
+            cwd=checkout.root, capture_output=True, env={**os.environ, "DATABASE_URL": f"sqlite:///{folder}/probe.sqlite3"},
         )
     return answer.returncode == 0
 

@@ -16,7 +16,6 @@ the medians and their ratio. The commit must have API keys (`flask keys create`)
 
 import argparse
 import io
-import json
 import os
 import re
 import statistics
@@ -32,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import servers, wrk  # noqa: E402
-from bench.run import PATCH_SCRIPT, PATCHED_MUNICIPALITY  # noqa: E402
+from bench.run import PATCH_SCRIPT, editor_key, patched_companies  # noqa: E402
 
 SETTLE_SECONDS = 2
 COUNTS = re.compile(r"PATCH scenario: gets (\d+), patches (\d+), failed_gets (\d+), failed_patches (\d+)")
@@ -62,19 +61,6 @@ def checkout_of(ref: str, folder: Path) -> servers.Checkout:
     print(f"installing {ref}'s dependencies…", flush=True)
     subprocess.run([python, "-m", "pip", "install", "--quiet", str(source)], check=True)
     return servers.Checkout(source, python)
-
-
-def editor_authorization(database, checkout: servers.Checkout) -> str:
-    created = servers.flask(database, "keys", "create", "--name", f"bench-{uuid.uuid4().hex[:8]}", "--role", "editor", checkout=checkout)
-    return f"Bearer {created.output.strip().splitlines()[-1]}"
-
-
-def company_ids(server, connections: int) -> list[str]:
-    status, _headers, body = server.request("GET", f"/api/v1/companies?municipality={PATCHED_MUNICIPALITY}&page_size={connections}")
-    ids = [item["id"] for item in json.loads(body)] if status == 200 else []
-    if len(ids) < connections:
-        raise RuntimeError(f"{server.name}: the PATCH runs need {connections} companies in {PATCHED_MUNICIPALITY}, found {len(ids)}")
-    return ids
 
 
 def patch_run(server, ids: list[str], authorization: str, load: wrk.Load, duration: int) -> float:
@@ -114,14 +100,17 @@ def main() -> None:
                 print(f"{name}: {seeded.output.strip().splitlines()[-1]}", flush=True)
                 # Its own key prefix in Redis: the two versions never share a count or a data version.
                 server_env = {**env, "DATABASE_URL": database.url, "RATELIMIT_KEY_PREFIX": f"bench-{uuid.uuid4().hex[:8]}"}
-                prepared[name] = (checkout, server_env, editor_authorization(database, checkout))
+                authorization = editor_key(database, checkout)
+                if authorization is None:
+                    raise RuntimeError(f"{name} has no API keys (`flask keys create`): its PATCHes cannot be made.")
+                prepared[name] = (checkout, server_env, authorization)
             rates: dict[str, list[float]] = {name: [] for name in versions}
             with (
                 servers.serve("baseline", "wsgi:app", prepared[options.ref][1], settings["workers"], scratch, prepared[options.ref][0]) as ref_server,
                 servers.serve("current", "wsgi:app", prepared["this checkout"][1], settings["workers"], scratch) as this_server,
             ):
                 targets = {
-                    name: (server, company_ids(server, options.connections), prepared[name][2])
+                    name: (server, patched_companies(server, options.connections), prepared[name][2])
                     for name, server in zip(versions, (ref_server, this_server))
                 }
                 for server, ids, authorization in targets.values():
